@@ -1,0 +1,58 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync/atomic"
+
+	"switchboard/internal/model"
+	"switchboard/internal/rules"
+	"switchboard/internal/store"
+)
+
+// ruleSet is the node's compiled rules, swapped whole when they change so
+// the intake commit never waits for a reload.
+type ruleSet struct {
+	p atomic.Pointer[rules.Set]
+}
+
+// install swaps in a compiled set.
+func (r *ruleSet) install(s *rules.Set) { r.p.Store(s) }
+
+// annotate tags a new inbound message by the rules, inside the commit that
+// stores it (see store.Annotating).
+func (r *ruleSet) annotate(m *model.Message) {
+	set := r.p.Load()
+	if set == nil || set.Len() == 0 {
+		return
+	}
+	out := rules.Merge(set.Evaluate(rules.FromMessage(m)))
+	for _, t := range out.Tags {
+		if !slices.Contains(m.Tags, t) {
+			m.Tags = append(m.Tags, t)
+		}
+	}
+}
+
+// useRules makes the store annotate messages with the node's rules.
+func (a *App) useRules() {
+	if an, ok := a.Store.(store.Annotating); ok {
+		an.SetAnnotator(a.rules.annotate)
+	}
+}
+
+// reloadRules compiles the stored rules and installs them; on an error the
+// rules in use stay as they were.
+func (a *App) reloadRules(ctx context.Context) error {
+	rs, err := a.Store.ListRules(ctx)
+	if err != nil {
+		return fmt.Errorf("load rules: %w", err)
+	}
+	set, err := rules.Compile(rs)
+	if err != nil {
+		return fmt.Errorf("compile rules: %w", err)
+	}
+	a.rules.install(set)
+	return nil
+}

@@ -1,0 +1,97 @@
+// Package channel is the contract between Switchboard and each platform
+// adapter, plus the registry that turns stored channel rows into live
+// adapters. Adding a platform touches one folder and one registry line.
+package channel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"switchboard/internal/model"
+)
+
+// Sink is where adapters hand authenticated, normalized envelopes. Accept
+// returns only after the envelope is durably committed (or refused).
+type Sink interface {
+	Accept(ctx context.Context, env model.Envelope) (Accepted, error)
+}
+
+// Accepted tells an adapter what happened to an envelope.
+type Accepted struct {
+	Duplicate bool
+	InboxID   int64
+}
+
+// Outbound is a message to send on a channel.
+type Outbound struct {
+	Destination string `json:"destination"`           // platform conversation / user id
+	Text        string `json:"text"`                  // plain text
+	ReplyTo     string `json:"reply_to,omitempty"`    // platform message id to thread under
+	IdemKey     string `json:"idem_key"`              // stable across retries of one delivery
+	SenderName  string `json:"sender_name,omitempty"` // who wrote it in Switchboard
+}
+
+// Receipt identifies a sent message on the platform, for later updates.
+type Receipt struct {
+	ExternalID  string `json:"external_id"`
+	Destination string `json:"destination"`
+}
+
+// Channel is one live channel instance.
+type Channel interface {
+	// Start opens long connections, if the platform has them; HTTP callbacks
+	// arrive through ServeHTTP when the channel also implements http.Handler.
+	Start(ctx context.Context, sink Sink) error
+	Send(ctx context.Context, m Outbound) (Receipt, error)
+	Update(ctx context.Context, r Receipt, m Outbound) error
+	Health() model.Health
+}
+
+// Env is what a driver may use to build a channel.
+type Env struct {
+	Sink          Sink
+	Blobs         BlobPutter
+	MaxBodyBytes  int64
+	SignatureSkew time.Duration
+	Now           func() time.Time
+	Client        *http.Client
+	Rejected      func(kind, reason string) // counts refused callbacks
+}
+
+// BlobPutter stores attachment bytes and returns their id.
+type BlobPutter interface {
+	Put(data []byte) (string, error)
+}
+
+// Driver builds channels of one kind.
+type Driver interface {
+	Kind() string
+	// Prepare validates a new channel's settings and fills generated secrets;
+	// it returns the config to store and the values to show the admin once.
+	Prepare(settings map[string]string) (config []byte, reveal map[string]string, err error)
+	New(ch model.Channel, env Env) (Channel, error)
+}
+
+// ErrUnsupported is returned by Update when the platform cannot edit a sent message.
+var ErrUnsupported = errors.New("channel: not supported by this platform")
+
+// ErrPermanent marks a send failure that retrying cannot fix.
+var ErrPermanent = errors.New("permanent failure")
+
+// RetryAfterError asks the outbox to try again no sooner than After.
+type RetryAfterError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *RetryAfterError) Error() string {
+	return fmt.Sprintf("%v (retry after %s)", e.Err, e.After)
+}
+
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// Permanent wraps err as a permanent failure.
+func Permanent(err error) error { return fmt.Errorf("%w: %w", ErrPermanent, err) }

@@ -1,0 +1,186 @@
+// Package outbox sends queued deliveries: it claims due rows with a lease,
+// calls the channel, and records the outcome — sent, retry later with backoff
+// and jitter (honouring Retry-After), or dead after the last attempt.
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"switchboard/internal/channel"
+	"switchboard/internal/metrics"
+	"switchboard/internal/model"
+)
+
+// Store is the outbox side of the store.
+type Store interface {
+	ClaimDeliveries(ctx context.Context, owner string, now, until time.Time, limit int) ([]model.Delivery, error)
+	MarkSent(ctx context.Context, id int64, externalID string, at time.Time) error
+	MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error
+	MarkDead(ctx context.Context, id int64, errText string) error
+}
+
+// Channels finds the live channel for a delivery.
+type Channels interface {
+	Get(ctx context.Context, id int64) (channel.Channel, model.Channel, error)
+}
+
+// Config tunes the dispatcher.
+type Config struct {
+	Owner       string
+	Lease       time.Duration
+	PollEvery   time.Duration
+	MaxAttempts int
+	BaseBackoff time.Duration
+	MaxBackoff  time.Duration
+	Workers     int
+}
+
+// Dispatcher sends deliveries.
+type Dispatcher struct {
+	cfg      Config
+	store    Store
+	channels Channels
+	m        *metrics.Metrics
+	log      *slog.Logger
+	wake     chan struct{}
+}
+
+// New returns a dispatcher with defaults filled in.
+func New(cfg Config, st Store, chs Channels, m *metrics.Metrics, log *slog.Logger) *Dispatcher {
+	if cfg.PollEvery <= 0 {
+		cfg.PollEvery = time.Second
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 10
+	}
+	if cfg.BaseBackoff <= 0 {
+		cfg.BaseBackoff = time.Second
+	}
+	if cfg.MaxBackoff <= 0 {
+		cfg.MaxBackoff = 10 * time.Minute
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 8
+	}
+	return &Dispatcher{cfg: cfg, store: st, channels: chs, m: m, log: log, wake: make(chan struct{}, 1)}
+}
+
+// Wake asks the dispatcher to look for due deliveries now.
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run sends due deliveries until ctx ends. A delivery claimed but not
+// finished keeps its lease, and is retried after it runs out.
+func (d *Dispatcher) Run(ctx context.Context) {
+	t := time.NewTicker(d.cfg.PollEvery)
+	defer t.Stop()
+	for {
+		d.drain(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-d.wake:
+		}
+	}
+}
+
+// drain claims only as many deliveries as it sends at once: a claimed row
+// waiting behind others could outlive its lease and be sent by another
+// node as well. Each send is bounded well inside the lease for the same reason.
+func (d *Dispatcher) drain(ctx context.Context) {
+	for ctx.Err() == nil {
+		now := time.Now()
+		batch, err := d.store.ClaimDeliveries(ctx, d.cfg.Owner, now, now.Add(d.cfg.Lease), d.cfg.Workers)
+		if err != nil {
+			d.log.Warn("claim deliveries", "err", err)
+			return
+		}
+		if len(batch) == 0 {
+			return
+		}
+		var wg sync.WaitGroup
+		for _, del := range batch {
+			wg.Go(func() { d.send(ctx, del) })
+		}
+		wg.Wait()
+	}
+}
+
+func (d *Dispatcher) send(ctx context.Context, del model.Delivery) {
+	ch, row, err := d.channels.Get(ctx, del.ChannelID)
+	if err != nil {
+		d.finish(ctx, del, row.Kind, channel.Permanent(err))
+		return
+	}
+	var out channel.Outbound
+	if err := json.Unmarshal(del.Payload, &out); err != nil {
+		d.finish(ctx, del, row.Kind, channel.Permanent(err))
+		return
+	}
+	out.Destination, out.IdemKey = del.Destination, del.IdemKey
+	sendCtx, cancel := context.WithTimeout(ctx, d.sendTimeout())
+	rc, err := ch.Send(sendCtx, out)
+	cancel()
+	if err == nil {
+		if err := d.store.MarkSent(context.WithoutCancel(ctx), del.ID, rc.ExternalID, time.Now()); err != nil {
+			d.log.Error("mark sent", "delivery", del.ID, "err", err)
+		}
+		d.m.Deliveries.WithLabelValues(row.Kind, "sent").Inc()
+		return
+	}
+	d.finish(ctx, del, row.Kind, err)
+}
+
+// sendTimeout leaves a third of the lease for recording the outcome.
+func (d *Dispatcher) sendTimeout() time.Duration {
+	return min(30*time.Second, d.cfg.Lease*2/3)
+}
+
+// finish records a failed attempt: dead when permanent or out of attempts,
+// otherwise retried after backoff (or the platform's Retry-After).
+func (d *Dispatcher) finish(ctx context.Context, del model.Delivery, kind string, err error) {
+	ctx = context.WithoutCancel(ctx)
+	attempt := del.Attempts + 1
+	if errors.Is(err, channel.ErrPermanent) || attempt >= d.cfg.MaxAttempts {
+		d.log.Warn("delivery dead", "delivery", del.ID, "attempts", attempt, "err", err)
+		d.m.Deliveries.WithLabelValues(kind, "dead").Inc()
+		if e := d.store.MarkDead(ctx, del.ID, err.Error()); e != nil {
+			d.log.Error("mark dead", "delivery", del.ID, "err", e)
+		}
+		return
+	}
+	wait := Backoff(attempt, d.cfg.BaseBackoff, d.cfg.MaxBackoff)
+	var ra *channel.RetryAfterError
+	if errors.As(err, &ra) && ra.After > wait {
+		wait = ra.After
+	}
+	d.m.Deliveries.WithLabelValues(kind, "retry").Inc()
+	if e := d.store.MarkRetry(ctx, del.ID, time.Now().Add(wait), err.Error()); e != nil {
+		d.log.Error("mark retry", "delivery", del.ID, "err", e)
+	}
+}
+
+// Backoff is base·2^(attempt-1) capped at max, with ±20 % jitter so that many
+// deliveries failing together do not retry together.
+func Backoff(attempt int, base, max time.Duration) time.Duration {
+	d := base
+	for i := 1; i < attempt && d < max; i++ {
+		d *= 2
+	}
+	if d > max {
+		d = max
+	}
+	jitter := time.Duration(float64(d) * 0.2 * (2*rand.Float64() - 1))
+	return d + jitter
+}

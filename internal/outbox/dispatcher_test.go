@@ -1,0 +1,113 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"switchboard/internal/channel"
+	"switchboard/internal/metrics"
+	"switchboard/internal/model"
+)
+
+// memStore is a one-delivery outbox that records what the dispatcher decided.
+type memStore struct {
+	mu      sync.Mutex
+	d       model.Delivery
+	claimed int
+	next    time.Time
+	state   string
+	errText string
+}
+
+func (s *memStore) ClaimDeliveries(_ context.Context, _ string, now, _ time.Time, limit int) ([]model.Delivery, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != "" || s.claimed > 0 {
+		return nil, nil
+	}
+	s.claimed++
+	return []model.Delivery{s.d}, nil
+}
+
+func (s *memStore) record(state string, next time.Time, errText string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.state, s.next, s.errText = state, next, errText
+	return nil
+}
+
+func (s *memStore) MarkSent(_ context.Context, _ int64, ext string, _ time.Time) error {
+	return s.record("sent:"+ext, time.Time{}, "")
+}
+func (s *memStore) MarkRetry(_ context.Context, _ int64, next time.Time, e string) error {
+	return s.record("retry", next, e)
+}
+func (s *memStore) MarkDead(_ context.Context, _ int64, e string) error {
+	return s.record("dead", time.Time{}, e)
+}
+
+// fakeChannel answers every send with err (or success when nil).
+type fakeChannel struct{ err error }
+
+func (c fakeChannel) Start(context.Context, channel.Sink) error { return nil }
+func (c fakeChannel) Send(_ context.Context, m channel.Outbound) (channel.Receipt, error) {
+	if c.err != nil {
+		return channel.Receipt{}, c.err
+	}
+	return channel.Receipt{ExternalID: "ext-" + m.IdemKey}, nil
+}
+func (c fakeChannel) Update(context.Context, channel.Receipt, channel.Outbound) error { return nil }
+func (c fakeChannel) Health() model.Health                                            { return model.Health{} }
+
+type fakeChannels struct{ ch channel.Channel }
+
+func (f fakeChannels) Get(context.Context, int64) (channel.Channel, model.Channel, error) {
+	return f.ch, model.Channel{Kind: "fake"}, nil
+}
+
+func TestOutcomeOfOneAttempt(t *testing.T) {
+	cases := []struct {
+		name     string
+		err      error
+		attempts int // before this one
+		state    string
+		minWait  time.Duration
+	}{
+		{"success records the platform id", nil, 0, "sent:ext-k", 0},
+		{"5xx retries after backoff", errors.New("503"), 0, "retry", 800 * time.Millisecond},
+		{"Retry-After longer than backoff wins", &channel.RetryAfterError{After: time.Minute, Err: errors.New("429")}, 0, "retry", time.Minute},
+		{"permanent error is dead at once", channel.Permanent(errors.New("400 bad chat")), 0, "dead", 0},
+		{"last attempt is dead", errors.New("503"), 9, "dead", 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st := &memStore{d: model.Delivery{ID: 1, IdemKey: "k", Attempts: c.attempts, Payload: []byte(`{"text":"hi"}`)}}
+			d := New(Config{Owner: "n", Lease: 30 * time.Second, MaxAttempts: 10}, st, fakeChannels{fakeChannel{c.err}},
+				metrics.New(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+			start := time.Now()
+			d.drain(context.Background())
+			if st.state != c.state {
+				t.Fatalf("state %q, want %q (err %q)", st.state, c.state, st.errText)
+			}
+			if c.minWait > 0 && st.next.Sub(start) < c.minWait {
+				t.Errorf("next attempt in %s, want at least %s", st.next.Sub(start), c.minWait)
+			}
+		})
+	}
+}
+
+func TestBackoffGrowsWithJitterAndCap(t *testing.T) {
+	for attempt, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 4: 8 * time.Second, 30: time.Minute} {
+		for range 50 {
+			got := Backoff(attempt, time.Second, time.Minute)
+			if got < want*8/10 || got > want*12/10 {
+				t.Fatalf("attempt %d: %s, want %s ±20%%", attempt, got, want)
+			}
+		}
+	}
+}

@@ -1,0 +1,112 @@
+// Package copy moves a whole installation from the embedded SQLite store to
+// PostgreSQL, row for row with ids preserved, so a single node can become a
+// cluster without losing or changing anything. It works at the SQL level:
+// sealed columns are copied as the same bytes (the nodes then use the same
+// key file), and only the search index, which SQLite keeps in a contentless
+// FTS5 table, is rebuilt from the message text.
+package copy
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Table is one table to copy. Both dialects' migrations create it with the
+// same column names; Columns checks that before anything is written.
+type Table struct {
+	Name     string
+	Cols     []string
+	Order    string          // a unique ordering, so reads are repeatable and checksums comparable
+	Bools    map[string]bool // columns SQLite stores as 0/1 and PostgreSQL as BOOLEAN
+	Blobs    map[string]bool // NOT NULL byte columns, where SQLite's driver reads an empty value as NULL
+	Identity bool            // id is a PostgreSQL identity column whose sequence must move past max(id)
+}
+
+// Tables lists every table in an order that satisfies the foreign keys
+// (org units are created parent first, so ordering by id does too).
+var Tables = []Table{
+	{Name: "org_units", Cols: cols("id parent_id name kind created_at"), Order: "id", Identity: true},
+	{Name: "org_unit_paths", Cols: cols("ancestor descendant"), Order: "ancestor, descendant"},
+	{Name: "users", Cols: cols("id login name email password_hash disabled created_at"), Order: "id",
+		Bools: set("disabled"), Identity: true},
+	{Name: "user_roles", Cols: cols("user_id role org_unit_id"), Order: "user_id, role, org_unit_id"},
+	{Name: "api_tokens", Cols: cols("id user_id name hash created_at expires_at"), Order: "id",
+		Blobs: set("hash"), Identity: true},
+	{Name: "sessions", Cols: cols("hash user_id expires_at"), Order: "hash", Blobs: set("hash")},
+	{Name: "channels", Cols: cols("id kind name org_unit_id config enabled created_at updated_at"), Order: "id",
+		Bools: set("enabled"), Blobs: set("config"), Identity: true},
+	{Name: "inbox", Cols: cols("id channel_id external_id envelope received_at done owner lease_until"), Order: "id",
+		Blobs: set("envelope"), Identity: true},
+	{Name: "people", Cols: cols("id name email org_unit_id created_at"), Order: "id", Identity: true},
+	{Name: "identities", Cols: cols("id person_id channel_id external_id name"), Order: "id", Identity: true},
+	{Name: "conversations", Cols: cols("id channel_id org_unit_id external_id title last_message_at message_count"),
+		Order: "id", Identity: true},
+	{Name: "messages", Cols: cols("id channel_id channel_kind org_unit_id conversation_id external_id direction " +
+		"sender_id sender_name kind body sent_at received_at"), Order: "id", Blobs: set("body"), Identity: true},
+	{Name: "message_tags", Cols: cols("message_id tag"), Order: "message_id, tag"},
+	{Name: "stars", Cols: cols("user_id message_id"), Order: "user_id, message_id"},
+	{Name: "reads", Cols: cols("user_id message_id read_at"), Order: "user_id, message_id"},
+	{Name: "deliveries", Cols: cols("id channel_id message_id conversation_id destination payload idem_key state " +
+		"attempts next_attempt_at lease_until owner last_error external_id created_at updated_at"), Order: "id",
+		Blobs: set("payload"), Identity: true},
+	{Name: "audit_log", Cols: cols("id at user_id login action resource allowed detail remote_ip prev_hash hash"),
+		Order: "id", Bools: set("allowed"), Identity: true},
+	{Name: "rules", Cols: cols("id name position enabled definition updated_at"), Order: "id",
+		Bools: set("enabled"), Identity: true},
+}
+
+// searchTables hold derived search terms; they are not copied but must be
+// empty on the target like every other table.
+var searchTables = []string{"message_search"}
+
+func cols(s string) []string { return strings.Fields(s) }
+
+func set(names ...string) map[string]bool {
+	m := map[string]bool{}
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// columnsQuery lists a table's columns, per dialect.
+var columnsQuery = map[string]string{
+	"sqlite":   `SELECT name FROM pragma_table_info(?)`,
+	"postgres": `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1`,
+}
+
+// Columns checks that every table has exactly the columns Tables names, so a
+// migration that adds a column without teaching this package about it makes
+// the copy refuse instead of silently dropping the column's data.
+func Columns(ctx context.Context, db *sql.DB, dialect string) error {
+	for _, t := range Tables {
+		rows, err := db.QueryContext(ctx, columnsQuery[dialect], t.Name)
+		if err != nil {
+			return fmt.Errorf("%s columns of %s: %w", dialect, t.Name, err)
+		}
+		var have []string
+		for rows.Next() {
+			var c string
+			if err := rows.Scan(&c); err != nil {
+				rows.Close()
+				return err
+			}
+			have = append(have, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		want := slices.Clone(t.Cols)
+		slices.Sort(have)
+		slices.Sort(want)
+		if !slices.Equal(have, want) {
+			return fmt.Errorf("%s table %s has columns %v, this version copies %v: the copy tool is out of date with the schema",
+				dialect, t.Name, have, want)
+		}
+	}
+	return nil
+}

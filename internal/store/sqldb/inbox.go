@@ -1,0 +1,142 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"switchboard/internal/model"
+	"switchboard/internal/store"
+)
+
+// AppendInbox inserts every entry in one transaction; a (channel, external id)
+// seen before — in the database or earlier in the batch — yields 0.
+func (db *DB) AppendInbox(ctx context.Context, entries []store.InboxEntry) ([]int64, error) {
+	ids := make([]int64, len(entries))
+	err := db.tx(ctx, func(tx *sql.Tx) error { return db.appendAll(ctx, tx, entries, ids) })
+	if err != nil {
+		return nil, fmt.Errorf("append inbox (%d entries): %w", len(entries), err)
+	}
+	return ids, nil
+}
+
+// AcceptInbox appends entries and stores the messages of those with a
+// Target in one transaction: one commit (one flush) per intake batch
+// instead of two, and the inbox row is never rewritten by a later
+// transaction. Rows without a Target stay pending for the processors.
+func (db *DB) AcceptInbox(ctx context.Context, entries []store.InboxEntry) ([]int64, []model.Message, error) {
+	ids := make([]int64, len(entries))
+	var msgs []model.Message
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.appendAll(ctx, tx, entries, ids); err != nil {
+			return err
+		}
+		var batch []store.NewMessage
+		for i, e := range entries {
+			if ids[i] != 0 && e.Target != nil {
+				batch = append(batch, store.NewMessage{OrgUnitID: e.Target.OrgUnitID, Kind: e.Target.Kind,
+					Envelope: e.Envelope, Direction: model.Inbound}) // inserted done already
+			}
+		}
+		var err error
+		if len(batch) > 0 {
+			msgs, err = db.newMsgWriter(ctx, tx).store(batch)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("accept inbox (%d entries): %w", len(entries), err)
+	}
+	return ids, msgs, nil
+}
+
+func (db *DB) appendAll(ctx context.Context, tx *sql.Tx, entries []store.InboxEntry, ids []int64) error {
+	offset := 0
+	return chunked(entries, func(chunk []store.InboxEntry) error {
+		err := db.appendChunk(ctx, tx, chunk, ids[offset:offset+len(chunk)])
+		offset += len(chunk)
+		return err
+	})
+}
+
+func (db *DB) appendChunk(ctx context.Context, tx *sql.Tx, chunk []store.InboxEntry, ids []int64) error {
+	args := make([]any, 0, 7*len(chunk))
+	for _, e := range chunk {
+		// A row whose message is stored in the same transaction is done
+		// before it commits: it keeps only its dedupe key, not a second
+		// copy of the message (the envelope exists for processors to redo).
+		envelope, done := []byte{}, 1
+		if e.Target == nil {
+			raw, err := json.Marshal(e.Envelope)
+			if err != nil {
+				return err
+			}
+			envelope, done = db.seal(raw), 0
+		}
+		args = append(args, e.Envelope.ChannelID, e.Envelope.ExternalID, envelope, ts(e.Envelope.ReceivedAt), e.Owner, ts(e.LeaseUntil), done)
+	}
+	rows, err := tx.QueryContext(ctx, db.d.Rebind(`INSERT INTO inbox (channel_id, external_id, envelope, received_at, owner, lease_until, done)
+		VALUES `+ValuesSQL(len(chunk), tuple(7))+` ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id, channel_id, external_id`), args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	got := map[key]int64{}
+	for rows.Next() {
+		var id int64
+		var k key
+		if err := rows.Scan(&id, &k.channel, &k.ext); err != nil {
+			return err
+		}
+		got[k] = id
+	}
+	for i, e := range chunk {
+		k := key{e.Envelope.ChannelID, e.Envelope.ExternalID}
+		ids[i] = got[k]
+		delete(got, k) // a repeat later in the batch is a duplicate
+	}
+	return rows.Err()
+}
+
+// ClaimInbox leases up to limit unprocessed rows whose lease has run out.
+func (db *DB) ClaimInbox(ctx context.Context, owner string, until time.Time, limit int) ([]store.InboxItem, error) {
+	now := ts(time.Now())
+	rows, err := db.write.QueryContext(ctx, db.q(`UPDATE inbox SET owner = ?, lease_until = ?
+		WHERE id IN (SELECT id FROM inbox WHERE done = 0 AND lease_until < ? ORDER BY id LIMIT ?`+db.d.SkipLocked()+`)
+		RETURNING id, envelope`), owner, ts(until), now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim inbox: %w", err)
+	}
+	defer rows.Close()
+	var out []store.InboxItem
+	for rows.Next() {
+		var it store.InboxItem
+		var sealed []byte
+		if err := rows.Scan(&it.ID, &sealed); err != nil {
+			return nil, err
+		}
+		if it.Envelope, err = db.openEnvelope(sealed); err != nil {
+			return nil, fmt.Errorf("inbox %d: %w", it.ID, err)
+		}
+		out = append(out, it)
+	}
+	return out, rows.Err()
+}
+
+func (db *DB) openEnvelope(sealed []byte) (model.Envelope, error) {
+	var env model.Envelope
+	raw, err := db.open(sealed)
+	if err != nil {
+		return env, err
+	}
+	return env, json.Unmarshal(raw, &env)
+}
+
+// InboxDepth counts rows not yet processed.
+func (db *DB) InboxDepth(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM inbox WHERE done = 0`).Scan(&n)
+	return n, err
+}

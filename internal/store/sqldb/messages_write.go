@@ -1,0 +1,189 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"switchboard/internal/model"
+	"switchboard/internal/search"
+	"switchboard/internal/store"
+)
+
+// messages inserts the batch's messages and returns those newly stored, in
+// batch order. A message whose (channel, external id) exists is skipped.
+func (w *msgWriter) messages(batch []store.NewMessage) ([]model.Message, error) {
+	var fresh []model.Message
+	err := chunked(batch, func(chunk []store.NewMessage) error {
+		args := make([]any, 0, 12*len(chunk))
+		for _, n := range chunk {
+			e := n.Envelope
+			raw, err := json.Marshal(body{Text: e.Text, Attachments: e.Attachments})
+			if err != nil {
+				return err
+			}
+			var sender any
+			if id := w.ppl[key{e.ChannelID, e.SenderID}]; id != 0 && n.Direction != model.Outbound {
+				sender = id
+			}
+			args = append(args, e.ChannelID, n.Kind, n.OrgUnitID, w.convs[key{e.ChannelID, e.ConvID}], e.ExternalID,
+				string(n.Direction), sender, e.SenderName, string(e.Kind), w.db.seal(raw), ts(e.SentAt), ts(e.ReceivedAt))
+		}
+		ids := map[key]int64{}
+		q := `INSERT INTO messages (channel_id, channel_kind, org_unit_id, conversation_id, external_id, direction,
+			sender_id, sender_name, kind, body, sent_at, received_at) VALUES ` + ValuesSQL(len(chunk), tuple(12)) +
+			` ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id, channel_id, external_id`
+		if err := w.scanKeys(w.db.d.Rebind(q), args, ids); err != nil {
+			return err
+		}
+		for _, n := range chunk {
+			k := key{n.Envelope.ChannelID, n.Envelope.ExternalID}
+			if id, ok := ids[k]; ok {
+				delete(ids, k) // a repeat later in the batch is a duplicate
+				m := w.message(id, n)
+				if fn := w.db.annotator(); fn != nil && m.Direction == model.Inbound {
+					fn(&m)
+				}
+				fresh = append(fresh, m)
+			}
+		}
+		return nil
+	})
+	return fresh, err
+}
+
+func (w *msgWriter) message(id int64, n store.NewMessage) model.Message {
+	e := n.Envelope
+	m := model.Message{ID: id, ChannelID: e.ChannelID, ChannelKind: n.Kind, OrgUnitID: n.OrgUnitID,
+		ConversationID: w.convs[key{e.ChannelID, e.ConvID}], ExternalID: e.ExternalID, Direction: n.Direction,
+		SenderName: e.SenderName, Kind: e.Kind, Text: e.Text, Attachments: e.Attachments, Tags: []string{},
+		SentAt: fromTS(ts(e.SentAt)), ReceivedAt: fromTS(ts(e.ReceivedAt))}
+	if n.Direction != model.Outbound {
+		m.SenderID = w.ppl[key{e.ChannelID, e.SenderID}]
+	}
+	if m.Attachments == nil {
+		m.Attachments = []model.Attachment{}
+	}
+	return m
+}
+
+// finish updates conversation counters once per conversation, marks inbox
+// rows done and writes search terms — last, because SQLite's FTS5 flushes
+// a segment whenever another statement starts after index writes.
+func (w *msgWriter) finish(fresh []model.Message, batch []store.NewMessage) error {
+	type bump struct{ count, last int64 }
+	bumps := map[int64]*bump{}
+	for _, m := range fresh {
+		b := bumps[m.ConversationID]
+		if b == nil {
+			b = &bump{}
+			bumps[m.ConversationID] = b
+		}
+		b.count++
+		b.last = max(b.last, ts(m.SentAt))
+	}
+	ids := slices.Sorted(maps.Keys(bumps)) // one lock order across nodes, not map order
+	for _, id := range ids {
+		b := bumps[id]
+		_, err := w.tx.ExecContext(w.ctx, w.db.q(`UPDATE conversations SET message_count = message_count + ?,
+			last_message_at = CASE WHEN last_message_at > ? THEN last_message_at ELSE ? END WHERE id = ?`), b.count, b.last, b.last, id)
+		if err != nil {
+			return fmt.Errorf("conversation %d: %w", id, err)
+		}
+	}
+	var done []any
+	for _, n := range batch {
+		if n.InboxID != 0 {
+			done = append(done, n.InboxID)
+		}
+	}
+	err := chunked(done, func(ids []any) error {
+		_, err := w.tx.ExecContext(w.ctx, w.db.d.Rebind(`UPDATE inbox SET done = 1 WHERE id IN (`+placeholders(len(ids))+`)`), ids...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("inbox done: %w", err)
+	}
+	if err := w.tags(fresh); err != nil {
+		return fmt.Errorf("tags: %w", err)
+	}
+	return chunked(fresh, func(ms []model.Message) error {
+		ids, terms := make([]int64, len(ms)), make([]string, len(ms))
+		for i, m := range ms {
+			ids[i] = m.ID
+			terms[i] = search.MessageTerms(m.Text, m.SenderName, w.titles[m.ConversationID])
+		}
+		return w.db.d.IndexMessages(w.ctx, w.tx, ids, terms)
+	})
+}
+
+// tags stores the tags the annotator gave the batch's messages.
+func (w *msgWriter) tags(fresh []model.Message) error {
+	var rows []any
+	for _, m := range fresh {
+		for _, t := range m.Tags {
+			rows = append(rows, m.ID, t)
+		}
+	}
+	return chunked(rows, func(args []any) error {
+		_, err := w.tx.ExecContext(w.ctx, w.db.d.Rebind(`INSERT INTO message_tags (message_id, tag) VALUES `+
+			ValuesSQL(len(args)/2, "(?, ?)")+` ON CONFLICT DO NOTHING`), args...)
+		return err
+	}, 2)
+}
+
+// store writes a whole batch: conversations, people, messages, then finish.
+func (w *msgWriter) store(batch []store.NewMessage) ([]model.Message, error) {
+	for i := range batch {
+		if batch[i].Direction == "" {
+			batch[i].Direction = model.Inbound
+		}
+	}
+	if err := w.conversations(batch); err != nil {
+		return nil, fmt.Errorf("conversations: %w", err)
+	}
+	if err := w.people(batch); err != nil {
+		return nil, fmt.Errorf("people: %w", err)
+	}
+	fresh, err := w.messages(batch)
+	if err != nil {
+		return nil, fmt.Errorf("messages: %w", err)
+	}
+	return fresh, w.finish(fresh, batch)
+}
+
+// CommitMessages stores a batch of processed inbox rows in one transaction.
+func (db *DB) CommitMessages(ctx context.Context, batch []store.NewMessage) ([]model.Message, error) {
+	var out []model.Message
+	batch = append([]store.NewMessage(nil), batch...) // store() fills defaults in place
+	err := db.txRelaxed(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = db.newMsgWriter(ctx, tx).store(batch)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("commit messages: %w", err)
+	}
+	return out, nil
+}
+
+// SetStar stars or unstars a message for a user.
+func (db *DB) SetStar(ctx context.Context, userID, messageID int64, on bool) error {
+	q := `DELETE FROM stars WHERE user_id = ? AND message_id = ?`
+	if on {
+		q = `INSERT INTO stars (user_id, message_id) VALUES (?, ?) ON CONFLICT DO NOTHING`
+	}
+	_, err := db.write.ExecContext(ctx, db.q(q), userID, messageID)
+	return err
+}
+
+// MarkRead records that a user has read a message.
+func (db *DB) MarkRead(ctx context.Context, userID, messageID int64) error {
+	_, err := db.write.ExecContext(ctx, db.q(`INSERT INTO reads (user_id, message_id, read_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`),
+		userID, messageID, ts(time.Now()))
+	return err
+}

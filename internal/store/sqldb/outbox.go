@@ -1,0 +1,183 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"switchboard/internal/model"
+	"switchboard/internal/store"
+)
+
+const deliveryCols = `id, channel_id, COALESCE(message_id, 0), COALESCE(conversation_id, 0), destination, payload, idem_key,
+	state, attempts, next_attempt_at, last_error, external_id, created_at, updated_at`
+
+func (db *DB) scanDelivery(row interface{ Scan(...any) error }) (model.Delivery, error) {
+	var d model.Delivery
+	var sealed []byte
+	var next, created, updated int64
+	if err := row.Scan(&d.ID, &d.ChannelID, &d.MessageID, &d.ConversationID, &d.Destination, &sealed, &d.IdemKey,
+		&d.State, &d.Attempts, &next, &d.LastError, &d.ExternalID, &created, &updated); err != nil {
+		return d, err
+	}
+	d.NextAttemptAt, d.CreatedAt, d.UpdatedAt = fromTS(next), fromTS(created), fromTS(updated)
+	p, err := db.open(sealed)
+	if err != nil {
+		return d, fmt.Errorf("delivery %d payload: %w", d.ID, err)
+	}
+	d.Payload = p
+	return d, nil
+}
+
+// errIdemRace rolls back an Enqueue that lost a race for its IdemKey, so its
+// outbound message goes too; the winner's delivery is returned instead.
+var errIdemRace = errors.New("idempotency key taken concurrently")
+
+// Enqueue stores an optional outbound message and its delivery atomically.
+// A delivery whose IdemKey exists is returned as it is, nothing new stored.
+func (db *DB) Enqueue(ctx context.Context, m *store.NewMessage, d model.Delivery) (model.Delivery, error) {
+	var id int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, db.q(`SELECT id FROM deliveries WHERE idem_key = ?`), d.IdemKey).Scan(&id)
+		if err != sql.ErrNoRows {
+			return err
+		}
+		if m != nil {
+			if d.MessageID, d.ConversationID, err = db.outboundMessage(ctx, tx, *m); err != nil {
+				return fmt.Errorf("outbound message: %w", err)
+			}
+		}
+		id, err = db.insertDelivery(ctx, tx, d)
+		return err
+	})
+	if errors.Is(err, errIdemRace) {
+		err = db.read.QueryRowContext(ctx, db.q(`SELECT id FROM deliveries WHERE idem_key = ?`), d.IdemKey).Scan(&id)
+	}
+	if err != nil {
+		return model.Delivery{}, fmt.Errorf("enqueue delivery: %w", err)
+	}
+	return db.GetDelivery(ctx, id)
+}
+
+// outboundMessage stores m through the same writer as inbound batches, so
+// the reply is counted in its conversation and searchable.
+func (db *DB) outboundMessage(ctx context.Context, tx *sql.Tx, m store.NewMessage) (msgID, convID int64, err error) {
+	fresh, err := db.newMsgWriter(ctx, tx).store([]store.NewMessage{m})
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(fresh) == 1 {
+		return fresh[0].ID, fresh[0].ConversationID, nil
+	}
+	// Stored before under the same external id: link the delivery to it.
+	err = tx.QueryRowContext(ctx, db.q(`SELECT id, conversation_id FROM messages WHERE channel_id = ? AND external_id = ?`),
+		m.Envelope.ChannelID, m.Envelope.ExternalID).Scan(&msgID, &convID)
+	return msgID, convID, err
+}
+
+func (db *DB) insertDelivery(ctx context.Context, tx *sql.Tx, d model.Delivery) (int64, error) {
+	now := time.Now().UTC()
+	var msgID, convID any
+	if d.MessageID != 0 {
+		msgID = d.MessageID
+	}
+	if d.ConversationID != 0 {
+		convID = d.ConversationID
+	}
+	next := d.NextAttemptAt
+	if next.IsZero() {
+		next = now
+	}
+	var id int64
+	err := tx.QueryRowContext(ctx, db.q(`INSERT INTO deliveries (channel_id, message_id, conversation_id, destination, payload, idem_key,
+		state, attempts, next_attempt_at, lease_until, owner, last_error, external_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, 0, '', '', '', ?, ?) ON CONFLICT (idem_key) DO NOTHING RETURNING id`),
+		d.ChannelID, msgID, convID, d.Destination, db.seal(d.Payload), d.IdemKey, ts(next), ts(now), ts(now)).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, errIdemRace
+	}
+	return id, err
+}
+
+// ClaimDeliveries leases due deliveries (queued or failed, next attempt passed).
+func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, until time.Time, limit int) ([]model.Delivery, error) {
+	rows, err := db.write.QueryContext(ctx, db.q(`UPDATE deliveries SET owner = ?, lease_until = ?
+		WHERE id IN (SELECT id FROM deliveries WHERE state IN ('queued', 'failed') AND next_attempt_at <= ? AND lease_until < ?
+			ORDER BY next_attempt_at, id LIMIT ?`+db.d.SkipLocked()+`)
+		RETURNING `+deliveryCols), owner, ts(until), ts(now), ts(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []model.Delivery
+	for rows.Next() {
+		d, err := db.scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+func (db *DB) updateDelivery(ctx context.Context, id int64, q string, args ...any) error {
+	res, err := db.write.ExecContext(ctx, db.q(q), append(args, id)...)
+	if err != nil {
+		return fmt.Errorf("delivery %d: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("delivery %d: %w", id, store.ErrNotFound)
+	}
+	return nil
+}
+
+// MarkSent records success and the platform's message id.
+func (db *DB) MarkSent(ctx context.Context, id int64, externalID string, at time.Time) error {
+	return db.updateDelivery(ctx, id, `UPDATE deliveries SET state = 'sent', attempts = attempts + 1, external_id = ?,
+		last_error = '', lease_until = 0, updated_at = ? WHERE id = ?`, externalID, ts(at))
+}
+
+// MarkRetry records a failed attempt and when to try again.
+func (db *DB) MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error {
+	return db.updateDelivery(ctx, id, `UPDATE deliveries SET state = 'failed', attempts = attempts + 1, next_attempt_at = ?,
+		last_error = ?, lease_until = 0, updated_at = ? WHERE id = ?`, ts(next), errText, ts(time.Now()))
+}
+
+// MarkDead gives up on a delivery.
+func (db *DB) MarkDead(ctx context.Context, id int64, errText string) error {
+	return db.updateDelivery(ctx, id, `UPDATE deliveries SET state = 'dead', attempts = attempts + 1, last_error = ?,
+		lease_until = 0, updated_at = ? WHERE id = ?`, errText, ts(time.Now()))
+}
+
+// GetDelivery returns one delivery.
+func (db *DB) GetDelivery(ctx context.Context, id int64) (model.Delivery, error) {
+	d, err := db.scanDelivery(db.read.QueryRowContext(ctx, db.q(`SELECT `+deliveryCols+` FROM deliveries WHERE id = ?`), id))
+	return d, notFound(err, "delivery", id)
+}
+
+// ListDeliveries returns the deliveries of an outbound message.
+func (db *DB) ListDeliveries(ctx context.Context, messageID int64) ([]model.Delivery, error) {
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT `+deliveryCols+` FROM deliveries WHERE message_id = ? ORDER BY id`), messageID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []model.Delivery{}
+	for rows.Next() {
+		d, err := db.scanDelivery(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// OutboxDepth counts deliveries still to be sent.
+func (db *DB) OutboxDepth(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM deliveries WHERE state IN ('queued', 'failed')`).Scan(&n)
+	return n, err
+}

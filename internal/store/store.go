@@ -1,0 +1,197 @@
+// Package store defines the small per-aggregate interfaces that every database
+// implementation provides, and the typed errors they return. The sqlite and
+// postgres packages implement them; storetest is the one conformance suite both pass.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"switchboard/internal/model"
+	"switchboard/internal/rules"
+)
+
+// Typed errors crossing the store boundary; the HTTP edge maps them to codes.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+)
+
+// Scope limits what a caller may read. It is applied inside every query.
+// All means no limit (admins). Otherwise only rows whose org unit lies in the
+// subtree of one of Units are visible; an empty Units sees nothing.
+type Scope struct {
+	All   bool
+	Units []int64
+}
+
+// OrgUnits stores the company tree.
+type OrgUnits interface {
+	CreateOrgUnit(ctx context.Context, u model.OrgUnit) (model.OrgUnit, error)
+	GetOrgUnit(ctx context.Context, id int64) (model.OrgUnit, error)
+	ListOrgUnits(ctx context.Context) ([]model.OrgUnit, error)
+	// Subtree returns id and every descendant id.
+	Subtree(ctx context.Context, id int64) ([]int64, error)
+}
+
+// Users stores accounts, their role grants, API tokens and console sessions.
+type Users interface {
+	CreateUser(ctx context.Context, u model.User) (model.User, error)
+	GetUser(ctx context.Context, id int64) (model.User, error)
+	GetUserByLogin(ctx context.Context, login string) (model.User, error)
+	ListUsers(ctx context.Context) ([]model.User, error)
+	SetPassword(ctx context.Context, id int64, hash string) error
+	SetRoles(ctx context.Context, id int64, roles []model.RoleGrant) error
+	CountUsers(ctx context.Context) (int, error)
+
+	CreateToken(ctx context.Context, t model.APIToken) (model.APIToken, error)
+	LookupToken(ctx context.Context, hash []byte) (model.APIToken, error)
+	CreateSession(ctx context.Context, s model.Session) error
+	LookupSession(ctx context.Context, hash []byte) (model.Session, error)
+	DeleteSession(ctx context.Context, hash []byte) error
+}
+
+// Channels stores configured channel instances; Config is encrypted at rest.
+type Channels interface {
+	CreateChannel(ctx context.Context, c model.Channel) (model.Channel, error)
+	GetChannel(ctx context.Context, id int64) (model.Channel, error)
+	ListChannels(ctx context.Context, scope Scope) ([]model.Channel, error)
+	UpdateChannel(ctx context.Context, c model.Channel) (model.Channel, error)
+	DeleteChannel(ctx context.Context, id int64) error
+}
+
+// InboxEntry is one envelope to append durably. Owner and LeaseUntil claim the
+// row for the node that accepted it, so it is processed there without a re-read.
+type InboxEntry struct {
+	Envelope   model.Envelope
+	Owner      string
+	LeaseUntil time.Time
+	Target     *Target // for AcceptInbox: where the message belongs; nil = leave the row to processors
+}
+
+// Target is what processing needs to know about a message's channel.
+type Target struct {
+	OrgUnitID int64
+	Kind      string // channel kind
+}
+
+// InboxItem is a committed inbox row.
+type InboxItem struct {
+	ID       int64
+	Envelope model.Envelope
+}
+
+// Inbox is the durable intake queue: append with dedupe, claim with a lease.
+type Inbox interface {
+	// AppendInbox inserts all entries in one transaction. For each entry it
+	// returns the new row id, or 0 when (channel, external id) was already seen.
+	AppendInbox(ctx context.Context, entries []InboxEntry) ([]int64, error)
+	// AcceptInbox is AppendInbox that also stores, in the same transaction,
+	// the message of every new row whose entry has a Target, and marks those
+	// rows done. It returns the ids as AppendInbox does and the new messages.
+	AcceptInbox(ctx context.Context, entries []InboxEntry) ([]int64, []model.Message, error)
+	// ClaimInbox leases up to limit unprocessed rows whose lease has expired.
+	ClaimInbox(ctx context.Context, owner string, until time.Time, limit int) ([]InboxItem, error)
+	// InboxDepth counts unprocessed rows.
+	InboxDepth(ctx context.Context) (int64, error)
+}
+
+// NewMessage is a processed inbox row ready to become a message.
+type NewMessage struct {
+	InboxID   int64
+	OrgUnitID int64
+	Kind      string // channel kind
+	Envelope  model.Envelope
+	Direction model.Direction
+}
+
+// MessageFilter narrows a message list. Zero fields do not filter.
+type MessageFilter struct {
+	ChannelID      int64
+	ConversationID int64
+	SenderID       int64
+	OrgUnitID      int64 // the unit and its subtree
+	Tag            string
+	Kind           model.MessageKind
+	Since, Until   time.Time
+	Query          string // full-text, already CJK-normalised by the search package
+	Starred        bool
+	Before         int64 // cursor: only ids below this
+	After          int64 // only ids above this, oldest first (live-stream catch-up)
+	Limit          int
+	ViewerID       int64 // for starred/read flags
+}
+
+// Messages stores people, identities, conversations and messages.
+type Messages interface {
+	// CommitMessages turns processed inbox rows into messages in one
+	// transaction, marking the rows done. Rows already turned into messages
+	// are skipped; the returned slice holds only newly stored messages.
+	CommitMessages(ctx context.Context, batch []NewMessage) ([]model.Message, error)
+	ListMessages(ctx context.Context, scope Scope, f MessageFilter) ([]model.Message, error)
+	GetMessage(ctx context.Context, scope Scope, id, viewerID int64) (model.Message, error)
+	ListConversations(ctx context.Context, scope Scope, channelID int64, limit int) ([]model.Conversation, error)
+	GetConversation(ctx context.Context, scope Scope, id int64) (model.Conversation, error)
+	GetPerson(ctx context.Context, id int64) (model.Person, []model.Identity, error)
+	SetStar(ctx context.Context, userID, messageID int64, on bool) error
+	MarkRead(ctx context.Context, userID, messageID int64) error
+	CountMessages(ctx context.Context) (int64, error)
+}
+
+// Outbox is the durable queue of outbound deliveries.
+type Outbox interface {
+	// Enqueue stores an outbound message (if m is not nil) and its delivery
+	// in one transaction. A repeated IdemKey returns the existing delivery.
+	Enqueue(ctx context.Context, m *NewMessage, d model.Delivery) (model.Delivery, error)
+	ClaimDeliveries(ctx context.Context, owner string, now, until time.Time, limit int) ([]model.Delivery, error)
+	MarkSent(ctx context.Context, id int64, externalID string, at time.Time) error
+	MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error
+	MarkDead(ctx context.Context, id int64, errText string) error
+	GetDelivery(ctx context.Context, id int64) (model.Delivery, error)
+	ListDeliveries(ctx context.Context, messageID int64) ([]model.Delivery, error)
+	OutboxDepth(ctx context.Context) (int64, error)
+}
+
+// Audit is the append-only, hash-chained audit trail.
+type Audit interface {
+	AppendAudit(ctx context.Context, e model.AuditEntry) (model.AuditEntry, error)
+	ListAudit(ctx context.Context, limit int, deniedOnly bool) ([]model.AuditEntry, error)
+}
+
+// Annotating stores may have new inbound messages annotated (tagged) in the
+// transaction that stores them.
+type Annotating interface {
+	SetAnnotator(fn func(*model.Message))
+}
+
+// Store is everything a database implementation provides.
+type Store interface {
+	OrgUnits
+	Users
+	Channels
+	Inbox
+	Messages
+	Outbox
+	Audit
+	Rules
+	Close() error
+}
+
+// Rules stores the message rules. Each rule is kept whole as JSON beside
+// the columns that order and list it, so a new condition or action needs no
+// migration. The store does not validate; the caller compiles rules first.
+type Rules interface {
+	// ListRules returns every rule, ordered by position, then id.
+	ListRules(ctx context.Context) ([]rules.Rule, error)
+	GetRule(ctx context.Context, id int64) (rules.Rule, error)
+	// CreateRule stores r under a new id, ignoring r.ID.
+	CreateRule(ctx context.Context, r rules.Rule) (rules.Rule, error)
+	// UpdateRule replaces rule r.ID whole; ErrNotFound when there is none.
+	UpdateRule(ctx context.Context, r rules.Rule) (rules.Rule, error)
+	DeleteRule(ctx context.Context, id int64) error
+	// ReplaceRules swaps the whole rule list in one transaction (an import):
+	// rules with an id keep it, the others get a new one. On any error
+	// nothing changes.
+	ReplaceRules(ctx context.Context, rs []rules.Rule) ([]rules.Rule, error)
+}

@@ -1,0 +1,40 @@
+package api
+
+// table is the single list of API routes; Mount and the OpenAPI document both read it.
+func (a *API) table() []Route {
+	return []Route{
+		{"POST", "/api/v1/session", "Sign in with login and password; sets the session cookie", "auth", true, a.login},
+		{"DELETE", "/api/v1/session", "Sign out", "auth", true, a.logout},
+		{"GET", "/api/v1/me", "The signed-in user, roles and scope", "auth", false, a.me},
+
+		{"GET", "/api/v1/org-units", "List the org unit tree", "org", false, a.listOrgUnits},
+		{"POST", "/api/v1/org-units", "Create an org unit (admin)", "org", false, a.createOrgUnit},
+		{"GET", "/api/v1/users", "List users (admin)", "org", false, a.listUsers},
+		{"POST", "/api/v1/users", "Create a user with role grants (admin)", "org", false, a.createUser},
+		{"POST", "/api/v1/users/{id}/tokens", "Issue an API token for a user (admin, or the user)", "org", false, a.createToken},
+
+		{"GET", "/api/v1/channels", "List channels in scope", "channels", false, a.listChannels},
+		{"POST", "/api/v1/channels", "Create a channel (admin); the secret is shown once", "channels", false, a.createChannel},
+		{"GET", "/api/v1/channels/{id}", "Channel detail with callback URL and health", "channels", false, a.getChannel},
+		{"PATCH", "/api/v1/channels/{id}", "Rename, move, enable/disable or reconfigure a channel (admin)", "channels", false, a.updateChannel},
+		{"DELETE", "/api/v1/channels/{id}", "Delete a channel without messages (admin)", "channels", false, a.deleteChannel},
+
+		{"GET", "/api/v1/conversations", "List conversations in scope", "messages", false, a.listConversations},
+		{"GET", "/api/v1/conversations/{id}", "Conversation detail", "messages", false, a.getConversation},
+		{"POST", "/api/v1/conversations/{id}/reply", "Reply in a conversation through its channel", "messages", false, a.reply},
+		{"GET", "/api/v1/messages", "List messages in scope with filters and cursor pagination", "messages", false, a.listMessages},
+		{"GET", "/api/v1/messages/{id}", "Message detail", "messages", false, a.getMessage},
+		{"GET", "/api/v1/messages/{id}/deliveries", "Delivery records of an outbound message", "messages", false, a.listDeliveries},
+		{"GET", "/api/v1/messages/{id}/attachments/{n}", "Download an attachment", "messages", false, a.getAttachment},
+		{"PUT", "/api/v1/messages/{id}/star", "Star a message", "messages", false, a.star},
+		{"DELETE", "/api/v1/messages/{id}/star", "Unstar a message", "messages", false, a.unstar},
+		{"PUT", "/api/v1/messages/{id}/read", "Mark a message read", "messages", false, a.markRead},
+		{"GET", "/api/v1/search", "Full-text search (Chinese and English) in scope", "messages", false, a.search},
+		{"GET", "/api/v1/people/{id}", "A person and their platform identities", "messages", false, a.getPerson},
+		{"GET", "/api/v1/events", "Live events (Server-Sent Events), filtered by scope", "messages", false, a.events},
+
+		{"GET", "/api/v1/audit", "Audit trail (admin, auditor)", "governance", false, a.listAudit},
+		{"GET", "/api/v1/errors", "The numbered error catalogue", "meta", true, a.listErrors},
+		{"GET", "/api/v1/openapi.json", "This API's OpenAPI document", "meta", true, a.openAPI},
+	}
+}

@@ -1,0 +1,137 @@
+// Package console is the server-rendered web console: html/template pages, a
+// small vanilla script for live updates over the API's SSE stream, and a
+// stylesheet, all embedded in the binary. It reads and writes only through
+// the REST API's exported helpers, so the console never sees more than the
+// API would show the same user.
+package console
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"switchboard/internal/auth"
+	"switchboard/internal/model"
+	"switchboard/internal/web/api"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// pages are the page templates; each is parsed together with layout.html.
+var pages = []string{"login", "inbox", "conversation", "problem"}
+
+// Console serves the web UI.
+type Console struct {
+	api   *api.API
+	pages map[string]map[string]*template.Template // lang → page → template
+}
+
+// New builds the console on top of the API's services. Templates are parsed
+// once per language here; a broken template panics at start, not per request.
+func New(a *api.API) *Console {
+	c := &Console{api: a, pages: map[string]map[string]*template.Template{}}
+	for lang := range messages {
+		c.pages[lang] = map[string]*template.Template{}
+		for _, p := range pages {
+			t := template.New("layout.html").Funcs(template.FuncMap{"t": translator(lang), "kindKey": kindKey,
+				"size": byteSize, "blank": func() row { return row{} }})
+			c.pages[lang][p] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html"))
+		}
+	}
+	return c
+}
+
+// Mount registers the console's routes.
+func (c *Console) Mount(mux *http.ServeMux) {
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	mux.HandleFunc("GET /lang", c.setLang)
+	mux.HandleFunc("GET /login", c.loginForm)
+	mux.HandleFunc("POST /login", c.login)
+	mux.Handle("POST /logout", c.signedIn(c.logout))
+	mux.Handle("GET /{$}", c.signedIn(c.inbox))
+	mux.Handle("GET /conversations/{id}", c.signedIn(c.conversation))
+	mux.Handle("POST /conversations/{id}/reply", c.signedIn(c.reply))
+}
+
+// signedIn resolves the caller like the API does, but answers an anonymous
+// browser with the sign-in page instead of a JSON 401.
+func (c *Console) signedIn(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := c.api.Auth.Authenticate(r)
+		if err != nil {
+			http.Redirect(w, r, "/login", http.StatusSeeOther)
+			return
+		}
+		next(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
+	})
+}
+
+// cacheStatic lets browsers keep the small assets for an hour.
+func cacheStatic(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// view is what every page template receives.
+type view struct {
+	Lang  string
+	Title string // a key of messages
+	User  *model.User
+	CSRF  string
+	Path  string // where the language switch returns to; defaults to this GET's URL
+	Page  any    // page-specific data
+	Data  any    // JSON data island read by console.js
+}
+
+// render executes a page into a buffer first, so a template error becomes a
+// clean 500 instead of half a page.
+func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, page string, v view) {
+	v.Lang = langOf(r)
+	if v.Path == "" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		v.Path = r.URL.RequestURI()
+	} else if v.Path == "" {
+		v.Path = "/" // the language link must lead to a page, not replay a form post
+	}
+	if p, ok := auth.From(r.Context()); ok {
+		v.User = &p.User
+		v.CSRF = csrfToken(r)
+	}
+	var buf bytes.Buffer
+	if err := c.pages[v.Lang][page].Execute(&buf, v); err != nil {
+		c.api.Log.Error("console: render", "page", page, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	// Everything is same-origin; the CSP makes an escaping slip far less useful.
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// problem renders a friendly error page ("forbidden", "notfound", "csrf", "error").
+func (c *Console) problem(w http.ResponseWriter, r *http.Request, status int, kind string) {
+	c.render(w, r, status, "problem", view{Title: kind + ".title", Page: kind})
+}
+
+// kindKey maps a message kind to its string key, so templates stay free of text.
+func kindKey(k model.MessageKind) string {
+	if !k.Valid() {
+		return "kind.text"
+	}
+	return "kind." + strings.ToLower(string(k))
+}

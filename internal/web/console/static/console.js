@@ -1,0 +1,255 @@
+// Switchboard console: live updates over the API's Server-Sent Events stream,
+// star toggles, "load more" without losing the live list, and local times.
+// Pages work without this script; it only adds what HTML cannot do alone.
+(function () {
+  "use strict";
+
+  var data = {};
+  var S = {};
+  var pendingConvs = {};
+
+  function pad(n) { return n < 10 ? "0" + n : "" + n; }
+
+  // fmtTime shows times in the reader's own time zone, like the server's format.
+  function fmtTime(d) {
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) +
+      " " + pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+
+  function localiseTimes(root) {
+    root.querySelectorAll("time[datetime]").forEach(function (t) {
+      var d = new Date(t.getAttribute("datetime"));
+      if (!isNaN(d.getTime())) { t.textContent = fmtTime(d); }
+    });
+  }
+
+  function setText(root, sel, text) {
+    var el = root.querySelector(sel);
+    if (el) { el.textContent = text == null ? "" : text; }
+  }
+
+  function setTime(root, m) {
+    var t = root.querySelector("time");
+    var d = new Date(m.sent_at && m.sent_at.indexOf("0001-") !== 0 ? m.sent_at : m.received_at);
+    t.setAttribute("datetime", d.toISOString());
+    t.textContent = fmtTime(d);
+  }
+
+  function fillTags(root, tags) {
+    var box = root.querySelector(".tags");
+    box.textContent = "";
+    (tags || []).forEach(function (tag) {
+      var s = document.createElement("span");
+      s.className = "tag";
+      s.textContent = tag;
+      box.appendChild(s);
+    });
+  }
+
+  function fillKind(root, kind) {
+    var k = root.querySelector(".kind");
+    k.className = "kind kind-" + kind;
+    k.textContent = S["kind." + kind] || kind;
+  }
+
+  function snippet(m) {
+    var s = (m.text || "").replace(/\s+/g, " ").trim();
+    if (!s) { s = (m.attachments || []).map(function (a) { return a.name; }).join(", "); }
+    var chars = Array.from(s);
+    return chars.length > 160 ? chars.slice(0, 160).join("") + "…" : s;
+  }
+
+  function fromTemplate(id) {
+    return document.getElementById(id).content.firstElementChild.cloneNode(true);
+  }
+
+  function known(list, id) { return list.querySelector('[data-id="' + id + '"]') !== null; }
+
+  // convTitle fills a row's conversation title, asking the API once per
+  // conversation the page has not seen yet.
+  function convTitle(el, convID) {
+    el.setAttribute("data-conv", convID);
+    if (Object.prototype.hasOwnProperty.call(data.convs, convID)) {
+      el.textContent = data.convs[convID] || S["msg.untitled"];
+      return;
+    }
+    el.textContent = S["msg.untitled"];
+    if (pendingConvs[convID]) { return; }
+    pendingConvs[convID] = true;
+    fetch("/api/v1/conversations/" + convID, { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (c) {
+        data.convs[convID] = c ? c.title : "";
+        document.querySelectorAll('.conv[data-conv="' + convID + '"]').forEach(function (e) {
+          e.textContent = data.convs[convID] || S["msg.untitled"];
+        });
+      })
+      .catch(function () { delete pendingConvs[convID]; });
+  }
+
+  function buildRow(m) {
+    var li = fromTemplate("row-tpl");
+    li.setAttribute("data-id", m.id);
+    li.classList.toggle("out", m.direction === "out");
+    li.classList.add("fresh");
+    li.querySelector(".msg-link").setAttribute("href", "/conversations/" + m.conversation_id);
+    setText(li, ".sender", m.sender_name);
+    setText(li, ".chan", data.channels[m.channel_id] || "#" + m.channel_id);
+    convTitle(li.querySelector(".conv"), m.conversation_id);
+    fillKind(li, m.kind);
+    setTime(li, m);
+    setText(li, ".text", snippet(m));
+    fillTags(li, m.tags);
+    var star = li.querySelector(".star");
+    star.setAttribute("data-id", m.id);
+    star.setAttribute("aria-pressed", m.starred ? "true" : "false");
+    star.title = m.starred ? S["msg.unstar"] : S["msg.star"];
+    return li;
+  }
+
+  function buildBubble(m) {
+    var li = fromTemplate("bubble-tpl");
+    var out = m.direction === "out";
+    li.setAttribute("data-id", m.id);
+    li.className = "bubble fresh " + (out ? "out" : "in");
+    setText(li, ".sender", m.sender_name);
+    setText(li, ".dir", out ? S["msg.out"] : S["msg.in"]);
+    fillKind(li, m.kind);
+    setTime(li, m);
+    setText(li, ".text", m.text);
+    var atts = li.querySelector(".atts");
+    (m.attachments || []).forEach(function (a, i) {
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = "/api/v1/messages/" + m.id + "/attachments/" + i;
+      link.textContent = a.name;
+      item.appendChild(link);
+      atts.appendChild(item);
+    });
+    atts.hidden = !(m.attachments && m.attachments.length);
+    fillTags(li, m.tags);
+    return li;
+  }
+
+  // matches mirrors the server's filters for one live message; the stream is
+  // already limited to the reader's departments.
+  function matches(f, m) {
+    if (f.channel_id && m.channel_id !== f.channel_id) { return false; }
+    if (f.kind && m.kind !== f.kind) { return false; }
+    if (f.org_unit_id && (data.units || []).indexOf(m.org_unit_id) < 0) { return false; }
+    if (f.tag && (m.tags || []).indexOf(f.tag) < 0) { return false; }
+    return true;
+  }
+
+  function onInboxMessage(m) {
+    var f = data.filter || {};
+    if (f.cursor || !matches(f, m)) { return; }
+    if (f.q) {
+      // Full-text matching lives in the server; ask for a refresh instead of guessing.
+      document.getElementById("new-notice").hidden = false;
+      return;
+    }
+    var list = document.getElementById("messages");
+    if (known(list, m.id)) { return; }
+    list.insertBefore(buildRow(m), list.firstChild);
+    document.getElementById("empty").hidden = true;
+  }
+
+  function onConversationMessage(m) {
+    if (m.conversation_id !== data.conversation_id) { return; }
+    var list = document.getElementById("thread");
+    if (known(list, m.id)) { return; }
+    var nearBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 120;
+    var li = buildBubble(m);
+    list.appendChild(li);
+    document.getElementById("empty").hidden = true;
+    if (nearBottom) { li.scrollIntoView({ block: "nearest" }); }
+  }
+
+  function connect(onMessage) {
+    if (!window.EventSource) { return; }
+    var live = document.getElementById("live");
+    var es = new EventSource("/api/v1/events");
+    es.onopen = function () {
+      if (!live) { return; }
+      live.hidden = false;
+      live.textContent = S["inbox.live"];
+      live.classList.remove("off");
+    };
+    es.onerror = function () {
+      if (!live) { return; }
+      live.hidden = false;
+      live.textContent = S["inbox.offline"];
+      live.classList.add("off");
+    };
+    es.addEventListener("message", function (ev) {
+      var m;
+      try { m = JSON.parse(ev.data); } catch (e) { return; }
+      onMessage(m);
+    });
+  }
+
+  function toggleStar(btn) {
+    var on = btn.getAttribute("aria-pressed") !== "true";
+    fetch("/api/v1/messages/" + btn.getAttribute("data-id") + "/star",
+      { method: on ? "PUT" : "DELETE", credentials: "same-origin" })
+      .then(function (r) {
+        if (!r.ok) { return; }
+        btn.setAttribute("aria-pressed", on ? "true" : "false");
+        btn.title = on ? S["msg.unstar"] : S["msg.star"];
+      });
+  }
+
+  // loadMore appends the next page's rows in place, so live rows stay put.
+  function loadMore(a) {
+    a.textContent = S["inbox.loading"];
+    fetch(a.getAttribute("href"), { credentials: "same-origin" })
+      .then(function (r) { return r.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var list = document.getElementById("messages");
+        var island = doc.getElementById("sb-data");
+        if (island) { Object.assign(data.convs, JSON.parse(island.textContent).convs || {}); }
+        doc.querySelectorAll("#messages > li").forEach(function (li) {
+          if (!known(list, li.getAttribute("data-id"))) { list.appendChild(document.adoptNode(li)); }
+        });
+        localiseTimes(list);
+        var next = doc.getElementById("more");
+        if (next) {
+          a.setAttribute("href", next.getAttribute("href"));
+          a.textContent = S["inbox.more"];
+        } else {
+          a.parentNode.remove();
+        }
+      })
+      .catch(function () { a.textContent = S["inbox.more"]; });
+  }
+
+  document.addEventListener("click", function (e) {
+    var star = e.target.closest("button.star");
+    if (star) { toggleStar(star); return; }
+    var more = e.target.closest("a#more");
+    if (more && window.fetch && window.DOMParser) {
+      e.preventDefault();
+      loadMore(more);
+    }
+  });
+
+  function init() {
+    localiseTimes(document);
+    var island = document.getElementById("sb-data");
+    if (!island) { return; }
+    data = JSON.parse(island.textContent);
+    data.convs = data.convs || {};
+    data.channels = data.channels || {};
+    S = data.strings || {};
+    if (data.page === "inbox") { connect(onInboxMessage); }
+    if (data.page === "conversation") { connect(onConversationMessage); }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
