@@ -87,9 +87,11 @@ type Inbox interface {
 	// AppendInbox inserts all entries in one transaction. For each entry it
 	// returns the new row id, or 0 when (channel, external id) was already seen.
 	AppendInbox(ctx context.Context, entries []InboxEntry) ([]int64, error)
-	// AcceptInbox is AppendInbox that also stores, in the same transaction,
-	// the message of every new row whose entry has a Target, and marks those
-	// rows done. It returns the ids as AppendInbox does and the new messages.
+	// AcceptInbox stores, in one transaction, the message of every entry
+	// with a Target — deduplicated on the message's (channel, external id),
+	// with no inbox row — and appends the other entries as AppendInbox
+	// does. For each entry it returns the new message or inbox row id, 0
+	// for a duplicate, and the new messages in entry order.
 	AcceptInbox(ctx context.Context, entries []InboxEntry) ([]int64, []model.Message, error)
 	// ClaimInbox leases up to limit unprocessed rows whose lease has expired.
 	ClaimInbox(ctx context.Context, owner string, until time.Time, limit int) ([]InboxItem, error)

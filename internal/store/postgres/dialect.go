@@ -94,7 +94,7 @@ func (dialect) Relax(ctx context.Context, c *sql.Conn) (func() error, error) {
 	}, nil
 }
 
-func (d dialect) IndexMessages(ctx context.Context, tx *sql.Tx, ids []int64, terms []string) error {
+func (d dialect) IndexMessages(ctx context.Context, tx sqldb.Querier, ids []int64, terms []string) error {
 	args := make([]any, 0, 2*len(ids))
 	for i, id := range ids {
 		args = append(args, id, lexemes(terms[i]))

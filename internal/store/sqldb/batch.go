@@ -1,12 +1,15 @@
 package sqldb
 
-import "strings"
+import (
+	"math/bits"
+	"strings"
+)
 
-// rowsPerStatement bounds multi-row statements. The SQLite driver parses a
-// statement again on every execution, so one statement per batch instead of
-// one per row is where the write path's time goes; 500 rows keep the widest
-// statement (12 columns) far below both databases' parameter limits.
-const rowsPerStatement = 500
+// rowsPerStatement bounds multi-row statements: one statement per batch
+// instead of one per row is where the write path saves its time, and 256
+// rows keep the widest statement (12 columns) far below both databases'
+// parameter limits.
+const rowsPerStatement = 256
 
 // ValuesSQL returns "(?, ?), (?, ?)" for rows tuples of tuple.
 func ValuesSQL(rows int, tuple string) string {
@@ -24,15 +27,21 @@ func ValuesSQL(rows int, tuple string) string {
 // tuple returns "(?, ?, …)" with n placeholders.
 func tuple(n int) string { return "(" + strings.TrimSuffix(strings.Repeat("?, ", n), ", ") + ")" }
 
-// chunked calls fn on consecutive slices of at most rowsPerStatement rows;
-// width (default 1) is how many items make one row.
+// chunked calls fn on consecutive slices of items, each a power of two of
+// rows up to rowsPerStatement (77 rows: 64, 8, 4, 1), so a multi-row
+// statement comes in a few shapes that stay prepared instead of one per
+// batch size; width (default 1) is how many items make one row.
 func chunked[T any](items []T, fn func([]T) error, width ...int) error {
-	per := rowsPerStatement
+	w := 1
 	if len(width) == 1 {
-		per *= width[0]
+		w = width[0]
 	}
 	for len(items) > 0 {
-		n := min(len(items), per)
+		rows := min(len(items)/w, rowsPerStatement)
+		n := w << (bits.Len(uint(rows)) - 1) // the largest power of two ≤ rows, times w
+		if rows == 0 {
+			n = len(items)
+		}
 		if err := fn(items[:n]); err != nil {
 			return err
 		}

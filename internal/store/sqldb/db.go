@@ -37,7 +37,7 @@ type Dialect interface {
 	Lock(ctx context.Context, tx *sql.Tx, name string) error
 	// IndexMessages stores the normalised search terms of messages, one
 	// statement per call (callers pass at most a few hundred).
-	IndexMessages(ctx context.Context, tx *sql.Tx, ids []int64, terms []string) error
+	IndexMessages(ctx context.Context, tx Querier, ids []int64, terms []string) error
 	// MatchClause returns a condition on messages.id that holds when all terms match.
 	MatchClause(terms []string) (string, []any)
 	// Migrations are applied in order, each once.
@@ -49,7 +49,8 @@ type DB struct {
 	read, write *sql.DB
 	d           Dialect
 	keys        *crypto.Keyring
-	stmts       sync.Map // query → rebound query
+	stmts       sync.Map       // query → rebound query
+	prepared    *preparedCache // nil: statements run unprepared
 	annotate    atomic.Pointer[func(*model.Message)]
 }
 
@@ -134,6 +135,9 @@ func splitSQL(m string) []string {
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	if db.prepared != nil {
+		db.prepared.close()
+	}
 	err := db.write.Close()
 	if db.read != db.write {
 		if e := db.read.Close(); err == nil {
@@ -162,7 +166,16 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		_ = tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	err = tx.Commit()
+	db.prepareWanted(ctx)
+	return err
+}
+
+// prepareWanted prepares the statements the last transaction ran unprepared.
+func (db *DB) prepareWanted(ctx context.Context) {
+	if db.prepared != nil {
+		db.prepared.prepareWanted(ctx, db.write)
+	}
 }
 
 // txRelaxed runs fn in a transaction whose commit is not flushed to disk.
@@ -176,6 +189,7 @@ func (db *DB) txRelaxed(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err != nil {
 		return err
 	}
+	defer db.prepareWanted(ctx) // deferred first, so it runs after c.Close
 	defer c.Close()
 	restore, err := db.d.Relax(ctx, c)
 	if err != nil {

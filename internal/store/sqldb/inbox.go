@@ -22,34 +22,66 @@ func (db *DB) AppendInbox(ctx context.Context, entries []store.InboxEntry) ([]in
 	return ids, nil
 }
 
-// AcceptInbox appends entries and stores the messages of those with a
-// Target in one transaction: one commit (one flush) per intake batch
-// instead of two, and the inbox row is never rewritten by a later
-// transaction. Rows without a Target stay pending for the processors.
+// AcceptInbox stores the messages of entries with a Target and appends
+// the rest to the inbox, in one transaction: one commit (one flush) per
+// intake batch. A stored message needs no inbox row: the message row is
+// durable itself and its unique (channel, external id) key dedupes
+// retries, so the batch writes one dedupe index instead of two.
 func (db *DB) AcceptInbox(ctx context.Context, entries []store.InboxEntry) ([]int64, []model.Message, error) {
 	ids := make([]int64, len(entries))
 	var msgs []model.Message
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		if err := db.appendAll(ctx, tx, entries, ids); err != nil {
-			return err
-		}
+		var pending []store.InboxEntry
+		var pendingAt []int
 		var batch []store.NewMessage
 		for i, e := range entries {
-			if ids[i] != 0 && e.Target != nil {
-				batch = append(batch, store.NewMessage{OrgUnitID: e.Target.OrgUnitID, Kind: e.Target.Kind,
-					Envelope: e.Envelope, Direction: model.Inbound}) // inserted done already
+			if e.Target == nil {
+				pending, pendingAt = append(pending, e), append(pendingAt, i)
+				continue
+			}
+			batch = append(batch, store.NewMessage{OrgUnitID: e.Target.OrgUnitID, Kind: e.Target.Kind,
+				Envelope: e.Envelope, Direction: model.Inbound})
+		}
+		if len(pending) > 0 {
+			got := make([]int64, len(pending))
+			if err := db.appendAll(ctx, tx, pending, got); err != nil {
+				return err
+			}
+			for j, i := range pendingAt {
+				ids[i] = got[j]
 			}
 		}
-		var err error
-		if len(batch) > 0 {
-			msgs, err = db.newMsgWriter(ctx, tx).store(batch)
+		if len(batch) == 0 {
+			return nil
 		}
-		return err
+		var err error
+		if msgs, err = db.newMsgWriter(ctx, tx).store(batch); err != nil {
+			return err
+		}
+		messageIDs(entries, msgs, ids)
+		return nil
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("accept inbox (%d entries): %w", len(entries), err)
 	}
 	return ids, msgs, nil
+}
+
+// messageIDs sets the id of each entry with a Target to its new message's
+// id; a repeat later in the batch, like a retry, keeps 0.
+func messageIDs(entries []store.InboxEntry, fresh []model.Message, ids []int64) {
+	byKey := make(map[key]int64, len(fresh))
+	for _, m := range fresh {
+		byKey[key{m.ChannelID, m.ExternalID}] = m.ID
+	}
+	for i, e := range entries {
+		if e.Target == nil {
+			continue
+		}
+		k := key{e.Envelope.ChannelID, e.Envelope.ExternalID}
+		ids[i] = byKey[k]
+		delete(byKey, k)
+	}
 }
 
 func (db *DB) appendAll(ctx context.Context, tx *sql.Tx, entries []store.InboxEntry, ids []int64) error {
@@ -62,23 +94,16 @@ func (db *DB) appendAll(ctx context.Context, tx *sql.Tx, entries []store.InboxEn
 }
 
 func (db *DB) appendChunk(ctx context.Context, tx *sql.Tx, chunk []store.InboxEntry, ids []int64) error {
-	args := make([]any, 0, 7*len(chunk))
+	args := make([]any, 0, 6*len(chunk))
 	for _, e := range chunk {
-		// A row whose message is stored in the same transaction is done
-		// before it commits: it keeps only its dedupe key, not a second
-		// copy of the message (the envelope exists for processors to redo).
-		envelope, done := []byte{}, 1
-		if e.Target == nil {
-			raw, err := json.Marshal(e.Envelope)
-			if err != nil {
-				return err
-			}
-			envelope, done = db.seal(raw), 0
+		raw, err := json.Marshal(e.Envelope)
+		if err != nil {
+			return err
 		}
-		args = append(args, e.Envelope.ChannelID, e.Envelope.ExternalID, envelope, ts(e.Envelope.ReceivedAt), e.Owner, ts(e.LeaseUntil), done)
+		args = append(args, e.Envelope.ChannelID, e.Envelope.ExternalID, db.seal(raw), ts(e.Envelope.ReceivedAt), e.Owner, ts(e.LeaseUntil))
 	}
-	rows, err := tx.QueryContext(ctx, db.d.Rebind(`INSERT INTO inbox (channel_id, external_id, envelope, received_at, owner, lease_until, done)
-		VALUES `+ValuesSQL(len(chunk), tuple(7))+` ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id, channel_id, external_id`), args...)
+	rows, err := db.on(tx).QueryContext(ctx, db.d.Rebind(`INSERT INTO inbox (channel_id, external_id, envelope, received_at, owner, lease_until)
+		VALUES `+ValuesSQL(len(chunk), tuple(6))+` ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id, channel_id, external_id`), args...)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ type body struct {
 // rowsPerStatement rows, not one per message.
 type msgWriter struct {
 	db     *DB
-	tx     *sql.Tx
+	tx     Querier
 	ctx    context.Context
 	convs  map[key]int64    // conversation ids by (channel, external id)
 	titles map[int64]string // stored conversation titles, for the search index
@@ -32,7 +32,7 @@ type msgWriter struct {
 }
 
 func (db *DB) newMsgWriter(ctx context.Context, tx *sql.Tx) *msgWriter {
-	return &msgWriter{db: db, tx: tx, ctx: ctx, convs: map[key]int64{}, titles: map[int64]string{}, ppl: map[key]int64{}}
+	return &msgWriter{db: db, tx: db.on(tx), ctx: ctx, convs: map[key]int64{}, titles: map[int64]string{}, ppl: map[key]int64{}}
 }
 
 // convRow is one conversation as the batch wants it.

@@ -16,7 +16,7 @@ import (
 // one transaction, synchronous=FULL) per message, at the batch size the
 // group commit sees under load.
 func BenchmarkAcceptInbox(b *testing.B) {
-	for _, batch := range []int{32, 256} {
+	for _, batch := range []int{64, 256} {
 		b.Run(fmt.Sprintf("batch=%d", batch), func(b *testing.B) {
 			keys, _ := crypto.NewKeyring(map[uint32][]byte{1: []byte("0123456789abcdef0123456789abcdef")})
 			db, err := Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), keys)

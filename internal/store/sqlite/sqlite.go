@@ -38,7 +38,7 @@ func (dialect) Relax(ctx context.Context, c *sql.Conn) (func() error, error) {
 	}, nil
 }
 
-func (dialect) IndexMessages(ctx context.Context, tx *sql.Tx, ids []int64, terms []string) error {
+func (dialect) IndexMessages(ctx context.Context, tx sqldb.Querier, ids []int64, terms []string) error {
 	args := make([]any, 0, 2*len(ids))
 	for i, id := range ids {
 		args = append(args, id, terms[i])
@@ -91,6 +91,7 @@ func Open(ctx context.Context, path string, keys *crypto.Keyring) (*sqldb.DB, er
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
 	db := sqldb.New(read, write, dialect{}, keys)
+	db.ReusePrepared()
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
