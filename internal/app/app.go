@@ -136,7 +136,8 @@ func (a *App) build() {
 	authSvc := &auth.Service{Users: a.Store, SessionTTL: cfg.SessionTTL}
 	a.API = api.New(api.Deps{Store: a.Store, Auth: authSvc, Channels: a.Channels, Bus: a.Bus, Blobs: blobs,
 		Outbox: a.Dispatcher, Audit: &audit.Recorder{Store: a.Store, Log: log}, Metrics: a.Metrics, Log: log,
-		PublicURL: cfg.PublicURL, SessionTTL: cfg.SessionTTL, SecureCookie: strings.HasPrefix(cfg.PublicURL, "https://")})
+		PublicURL: cfg.PublicURL, SessionTTL: cfg.SessionTTL, SecureCookie: strings.HasPrefix(cfg.PublicURL, "https://"),
+		ReloadRules: a.reloadRules})
 	srv := &web.Server{API: a.API, Channels: a.Channels, Metrics: a.Metrics, Log: log, Ready: a.ready,
 		Console: console.New(a.API)}
 	a.Handler = srv.Handler()

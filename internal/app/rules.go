@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"sync/atomic"
 
 	"switchboard/internal/model"
@@ -15,6 +16,10 @@ import (
 // the intake commit never waits for a reload.
 type ruleSet struct {
 	p atomic.Pointer[rules.Set]
+	// reloading serialises reloads, so a reload that read an older list can
+	// never install after one that read a newer list. Only reloaders wait on
+	// it (rule edits are rare); annotate reads the pointer without it.
+	reloading sync.Mutex
 }
 
 // install swaps in a compiled set.
@@ -45,6 +50,8 @@ func (a *App) useRules() {
 // reloadRules compiles the stored rules and installs them; on an error the
 // rules in use stay as they were.
 func (a *App) reloadRules(ctx context.Context) error {
+	a.rules.reloading.Lock()
+	defer a.rules.reloading.Unlock()
 	rs, err := a.Store.ListRules(ctx)
 	if err != nil {
 		return fmt.Errorf("load rules: %w", err)

@@ -73,3 +73,43 @@ func UnmarshalYAML(data []byte) ([]Rule, error) {
 	}
 	return f.Rules, nil
 }
+
+// UnmarshalDraftYAML reads the draft rules of a dry run: either a document
+// as UnmarshalYAML reads it, or one rule's mapping on its own (what an admin
+// pastes to try a single rule), decoded as strictly and with its own line
+// numbers. Drafts are enabled whatever they say: a dry run of a disabled
+// rule would show nothing.
+func UnmarshalDraftYAML(data []byte) ([]Rule, error) {
+	var probe yaml.Node
+	if err := yaml.Unmarshal(data, &probe); err != nil {
+		return nil, fmt.Errorf("rules: yaml: %w", err)
+	}
+	if len(probe.Content) != 1 || probe.Content[0].Kind != yaml.MappingNode || hasKey(probe.Content[0], "rules") {
+		rs, err := UnmarshalYAML(data)
+		for i := range rs {
+			rs[i].Enabled = true
+		}
+		return rs, err
+	}
+	var r Rule
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("rules: yaml: %w", err)
+	}
+	r.Enabled = true
+	if err := Validate(r); err != nil {
+		return nil, err
+	}
+	return []Rule{r}, nil
+}
+
+// hasKey reports whether mapping node m has key k at its top level.
+func hasKey(m *yaml.Node, k string) bool {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == k {
+			return true
+		}
+	}
+	return false
+}

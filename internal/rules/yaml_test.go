@@ -126,3 +126,45 @@ func TestUnmarshalYAMLRefuses(t *testing.T) {
 		t.Fatalf("error %v, want *ValidationError on rules[0] actions.priority", err)
 	}
 }
+
+func TestUnmarshalDraftYAML(t *testing.T) {
+	cases := []struct {
+		name    string
+		in      string
+		names   []string
+		wantErr string
+	}{
+		{"single rule", "name: 紧急\nenabled: false\nconditions:\n  keywords:\n    any: [紧急]\nactions:\n  tags: [urgent]\n",
+			[]string{"紧急"}, ""},
+		{"document", "rules:\n  - name: a\n    actions: {tags: [x]}\n  - name: b\n    enabled: false\n    actions: {tags: [y]}\n",
+			[]string{"a", "b"}, ""},
+		{"bad regex has its path", "name: r\nconditions:\n  regex: ['(a']\nactions: {tags: [x]}\n",
+			nil, "conditions.regex[0]"},
+		{"misspelt key has its line", "name: r\nactions: {tags: [x]}\nconditons: {}\n", nil, "line 3"},
+		{"not yaml", "name: [", nil, "yaml"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rs, err := UnmarshalDraftYAML([]byte(c.in))
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("error %v, want one mentioning %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, r := range rs {
+				names = append(names, r.Name)
+				if !r.Enabled {
+					t.Errorf("draft %q is not enabled", r.Name)
+				}
+			}
+			if !reflect.DeepEqual(names, c.names) {
+				t.Errorf("names %v, want %v", names, c.names)
+			}
+		})
+	}
+}

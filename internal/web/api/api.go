@@ -39,6 +39,9 @@ type Deps struct {
 	PublicURL    string
 	SessionTTL   time.Duration
 	SecureCookie bool
+	// ReloadRules recompiles this node's rules from the store; the app
+	// provides it, so a rule change through the API is in use when it answers.
+	ReloadRules func(ctx context.Context) error
 }
 
 // API holds the handlers.
@@ -149,10 +152,19 @@ func pathID(r *http.Request, name string) (int64, error) {
 
 // requireAdmin refuses (and audits) callers without the admin role.
 func (a *API) requireAdmin(w http.ResponseWriter, r *http.Request, action string) bool {
+	if err := a.adminOnly(r, action); err != nil {
+		a.fail(w, r, err)
+		return false
+	}
+	return true
+}
+
+// adminOnly is requireAdmin for the exported helpers the console calls:
+// the denial is audited here and the caller renders the error.
+func (a *API) adminOnly(r *http.Request, action string) error {
 	if principal(r).Admin() {
-		return true
+		return nil
 	}
 	a.Audit.Deny(r, action, r.URL.Path, "admin role required")
-	a.fail(w, r, errcode.Forbidden.With("%s needs the admin role", action))
-	return false
+	return errcode.Forbidden.With("%s needs the admin role", action)
 }

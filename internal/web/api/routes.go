@@ -33,6 +33,15 @@ func (a *API) table() []Route {
 		{"GET", "/api/v1/people/{id}", "A person and their platform identities", "messages", false, a.getPerson},
 		{"GET", "/api/v1/events", "Live events (Server-Sent Events), filtered by scope", "messages", false, a.events},
 
+		{"GET", "/api/v1/rules", "List the message rules in evaluation order (admin)", "rules", false, a.listRules},
+		{"POST", "/api/v1/rules", "Create a rule; without a position it goes last (admin)", "rules", false, a.createRule},
+		{"GET", "/api/v1/rules/export", "Every rule as one YAML document (admin)", "rules", false, a.exportRules},
+		{"POST", "/api/v1/rules/import", "Replace every rule with a YAML document, all or nothing (admin)", "rules", false, a.importRules},
+		{"POST", "/api/v1/rules/dry-run", "Try draft rules on the last N messages in scope; changes nothing (admin)", "rules", false, a.dryRun},
+		{"GET", "/api/v1/rules/{id}", "One rule (admin)", "rules", false, a.getRule},
+		{"PUT", "/api/v1/rules/{id}", "Replace a rule whole (admin)", "rules", false, a.updateRule},
+		{"DELETE", "/api/v1/rules/{id}", "Delete a rule (admin)", "rules", false, a.deleteRule},
+
 		{"GET", "/api/v1/audit", "Audit trail (admin, auditor)", "governance", false, a.listAudit},
 		{"GET", "/api/v1/errors", "The numbered error catalogue", "meta", true, a.listErrors},
 		{"GET", "/api/v1/openapi.json", "This API's OpenAPI document", "meta", true, a.openAPI},

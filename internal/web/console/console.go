@@ -25,7 +25,7 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // pages are the page templates; each is parsed together with layout.html.
-var pages = []string{"login", "inbox", "conversation", "problem"}
+var pages = []string{"login", "inbox", "conversation", "problem", "rules"}
 
 // Console serves the web UI.
 type Console struct {
@@ -59,6 +59,9 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /{$}", c.signedIn(c.inbox))
 	mux.Handle("GET /conversations/{id}", c.signedIn(c.conversation))
 	mux.Handle("POST /conversations/{id}/reply", c.signedIn(c.reply))
+	mux.Handle("GET /rules", c.signedIn(c.rulesView))
+	mux.Handle("POST /rules", c.signedIn(c.saveRules))
+	mux.Handle("POST /rules/dry-run", c.signedIn(c.dryRun))
 }
 
 // signedIn resolves the caller like the API does, but answers an anonymous
@@ -87,6 +90,7 @@ type view struct {
 	Lang  string
 	Title string // a key of messages
 	User  *model.User
+	Admin bool // shows the admin pages in the navigation
 	CSRF  string
 	Path  string // where the language switch returns to; defaults to this GET's URL
 	Page  any    // page-specific data
@@ -104,6 +108,7 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, pag
 	}
 	if p, ok := auth.From(r.Context()); ok {
 		v.User = &p.User
+		v.Admin = p.Admin()
 		v.CSRF = csrfToken(r)
 	}
 	var buf bytes.Buffer

@@ -1,0 +1,44 @@
+package api_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"switchboard/internal/apptest"
+	"switchboard/internal/config"
+	"switchboard/internal/testsvc"
+)
+
+// TestRuleChangeReachesEveryNode runs two nodes on one PostgreSQL schema and
+// one NATS: a rule created through node A tags messages arriving at node B,
+// which heard of the change only from the bus.
+func TestRuleChangeReachesEveryNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs PostgreSQL and NATS")
+	}
+	schema, nats := testsvc.FreshSchema(t), testsvc.StartNATS(t) // before the nodes, so they stop first
+	keys := filepath.Join(t.TempDir(), "keys.json")
+	node := func(id string) apptest.Options {
+		return func(c *config.Config) {
+			c.DatabaseURL, c.NATSURL, c.MasterKeyFile, c.NodeID = schema.URL, nats.URL(), keys, id
+		}
+	}
+	a := apptest.Start(t, node("a"))
+	b := apptest.Start(t, node("b"))
+	b.Token = a.Token // one database, one admin
+	h := a.CreateWebhook("ERP", 1, "")
+	if m := ingest(t, b, h, "b-before", "紧急：停机"); len(m.Tags) != 0 {
+		t.Fatalf("tagged %v before any rule exists", m.Tags)
+	}
+	if st := a.Do("POST", "/api/v1/rules", a.Token, urgentRule("紧急"), nil); st != 201 {
+		t.Fatalf("create rule on node a: %d", st)
+	}
+	i := 0
+	apptest.WaitFor(t, 5*time.Second, "node b to apply the rule made on node a", func() bool {
+		i++
+		return slices.Contains(ingest(t, b, h, fmt.Sprintf("b-after-%d", i), "紧急：停机").Tags, "紧急")
+	})
+}
