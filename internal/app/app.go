@@ -25,6 +25,7 @@ import (
 	"switchboard/internal/intake"
 	"switchboard/internal/metrics"
 	"switchboard/internal/model"
+	"switchboard/internal/notify"
 	"switchboard/internal/outbox"
 	"switchboard/internal/store"
 	"switchboard/internal/store/sqlite"
@@ -50,6 +51,7 @@ type App struct {
 	Writer     *intake.Writer
 	Processor  *intake.Processor
 	Dispatcher *outbox.Dispatcher
+	Notifier   *notify.Engine
 	API        *api.API
 	Handler    http.Handler
 
@@ -123,7 +125,7 @@ func (a *App) build() {
 	a.chanCtx, a.chanStop = context.WithCancel(context.Background())
 	a.Writer = intake.NewWriter(intake.WriterConfig{Owner: cfg.NodeID, Lease: cfg.LeaseDuration, BatchMax: cfg.BatchMax,
 		BatchWait: cfg.BatchWait, KindOf: a.kindOf, Target: a.target,
-		Stored: func(items []store.InboxItem, msgs []model.Message) { a.Processor.Publish(items, msgs) },
+		Stored: a.stored,
 	}, a.Store, a.items, a.Metrics, log)
 	a.Channels = channel.NewRegistry(a.chanCtx, a.Store, channel.Env{Sink: a.Writer, Blobs: blobs,
 		MaxBodyBytes: cfg.MaxBodyBytes, SignatureSkew: cfg.SignatureSkew, Now: time.Now,
@@ -133,6 +135,8 @@ func (a *App) build() {
 	a.Processor = intake.NewProcessor(intake.ProcessorConfig{Owner: cfg.NodeID, Lease: cfg.LeaseDuration, BatchMax: cfg.BatchMax,
 		ChannelInfo: a.channelRow}, a.Store, a.Bus, a.items, a.Metrics, log)
 	a.Dispatcher = outbox.New(outbox.Config{Owner: cfg.NodeID, Lease: cfg.LeaseDuration}, a.Store, a.Channels, a.Metrics, log)
+	a.Notifier = notify.New(notify.Config{Owner: cfg.NodeID, Lease: cfg.LeaseDuration, PublicURL: cfg.PublicURL,
+		Enqueued: a.Dispatcher.Wake}, a.Store, log)
 	authSvc := &auth.Service{Users: a.Store, SessionTTL: cfg.SessionTTL}
 	a.API = api.New(api.Deps{Store: a.Store, Auth: authSvc, Channels: a.Channels, Bus: a.Bus, Blobs: blobs,
 		Outbox: a.Dispatcher, Audit: &audit.Recorder{Store: a.Store, Log: log}, Metrics: a.Metrics, Log: log,
@@ -141,6 +145,18 @@ func (a *App) build() {
 	srv := &web.Server{API: a.API, Channels: a.Channels, Metrics: a.Metrics, Log: log, Ready: a.ready,
 		Console: console.New(a.API)}
 	a.Handler = srv.Handler()
+}
+
+// stored publishes what an intake commit stored and wakes the notifier
+// when a rule asked to announce any of it.
+func (a *App) stored(items []store.InboxItem, msgs []model.Message) {
+	a.Processor.Publish(items, msgs)
+	for i := range msgs {
+		if msgs[i].Notify != nil {
+			a.Notifier.Wake()
+			return
+		}
+	}
 }
 
 func (a *App) kindOf(channelID int64) string {
@@ -232,6 +248,8 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	dctx, dstop := context.WithCancel(context.Background())
 	ddone := make(chan struct{})
 	go func() { a.Dispatcher.Run(dctx); close(ddone) }()
+	ndone := make(chan struct{})
+	go func() { a.Notifier.Run(dctx); close(ndone) }()
 	mctx, mstop := context.WithCancel(context.Background())
 	go a.gauges(mctx)
 	go a.followChannelChanges(mctx)
@@ -262,6 +280,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	<-pdone
 	dstop()
 	<-ddone
+	<-ndone
 	mstop()
 	a.chanStop()
 	if err := errors.Join(a.Bus.Close(), a.Store.Close(), a.lock.Close()); err != nil {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"switchboard/internal/model"
 	"switchboard/internal/rules"
@@ -38,6 +39,27 @@ func (r *ruleSet) annotate(m *model.Message) {
 			m.Tags = append(m.Tags, t)
 		}
 	}
+	m.Notify = notifyRequest(out)
+}
+
+// notifyRequest is what the outcome asks of notifications, nil for nothing.
+// Urgent and P1 imply "now" even when no rule said notify.
+func notifyRequest(o rules.Outcome) *model.NotifyRequest {
+	urgent := o.Urgent || o.Priority == "P1"
+	if o.Notify == "" && !urgent {
+		return nil
+	}
+	r := &model.NotifyRequest{Mode: o.Notify, Urgent: o.Urgent, Priority: o.Priority,
+		DigestInterval: time.Duration(o.DigestInterval), RuleIDs: o.RuleIDs}
+	if urgent {
+		r.Mode = model.NotifyNow
+	}
+	for _, rt := range o.Routes {
+		if rt.OrgUnitID != 0 || rt.Role != "" { // person routes are not notified yet
+			r.Routes = append(r.Routes, model.NotifyRoute{OrgUnitID: rt.OrgUnitID, Role: model.Role(rt.Role)})
+		}
+	}
+	return r
 }
 
 // useRules makes the store annotate messages with the node's rules.

@@ -190,6 +190,9 @@ type Message struct {
 	ReceivedAt     time.Time    `json:"received_at"`
 	Starred        bool         `json:"starred"`
 	Read           bool         `json:"read"`
+	// Notify is what the rules asked for this new message; set inside the
+	// intake commit and stored there as a notification intent.
+	Notify *NotifyRequest `json:"-"`
 }
 
 // Envelope is what a channel adapter hands to intake: an authenticated,
@@ -249,6 +252,9 @@ type Delivery struct {
 	NextAttemptAt  time.Time     `json:"next_attempt_at"`
 	LastError      string        `json:"last_error,omitempty"`
 	ExternalID     string        `json:"external_id,omitempty"` // platform message id once sent
+	NotificationID int64         `json:"notification_id,omitempty"`
+	PrevID         int64         `json:"prev_id,omitempty"`  // the delivery this one falls back from
+	Fallback       []NotifyHop   `json:"fallback,omitempty"` // where to go next if this one dies
 	CreatedAt      time.Time     `json:"created_at"`
 	UpdatedAt      time.Time     `json:"updated_at"`
 }

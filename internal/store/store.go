@@ -149,6 +149,8 @@ type Outbox interface {
 	ClaimDeliveries(ctx context.Context, owner string, now, until time.Time, limit int) ([]model.Delivery, error)
 	MarkSent(ctx context.Context, id int64, externalID string, at time.Time) error
 	MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error
+	// MarkDead gives up on a delivery; one with a fallback enqueues the
+	// next hop in the same transaction.
 	MarkDead(ctx context.Context, id int64, errText string) error
 	GetDelivery(ctx context.Context, id int64) (model.Delivery, error)
 	ListDeliveries(ctx context.Context, messageID int64) ([]model.Delivery, error)
@@ -177,7 +179,43 @@ type Store interface {
 	Outbox
 	Audit
 	Rules
+	Notifications
 	Close() error
+}
+
+// NewNotification is one notification to store while resolving an intent.
+// Delivery, when set, is enqueued with it, linked to it.
+type NewNotification struct {
+	Notification model.Notification
+	Delivery     *model.Delivery
+}
+
+// Notifications stores users' notification settings, the intents the
+// intake commit writes for messages that rules want announced, the
+// notifications they resolve into (one per message and user), and digests.
+type Notifications interface {
+	// NotifySettings returns a user's settings; one who set none gets
+	// zero settings (no channel to reach them).
+	NotifySettings(ctx context.Context, userID int64) (model.NotifySettings, error)
+	SetNotifySettings(ctx context.Context, s model.NotifySettings) error
+	// ClaimIntents leases up to limit unresolved intents whose lease has run out.
+	ClaimIntents(ctx context.Context, owner string, now, until time.Time, limit int) ([]model.NotifyIntent, error)
+	// ResolveIntent stores ns with their deliveries and marks the intent
+	// done, in one transaction. A user already notified of the message
+	// keeps the notification they have, and no second delivery is made.
+	ResolveIntent(ctx context.Context, intentID int64, ns []NewNotification) error
+	// ClaimHeld leases up to limit held notifications due by now.
+	ClaimHeld(ctx context.Context, owner string, now, until time.Time, limit int) ([]model.Notification, error)
+	// FlushDigest enqueues d and marks the held notifications ids as sent
+	// in it, in one transaction; ids no longer held are left alone.
+	FlushDigest(ctx context.Context, ids []int64, d model.Delivery) (model.Delivery, error)
+	ListNotifications(ctx context.Context, userID int64, limit int) ([]model.Notification, error)
+	// NotificationDeliveries returns a notification's deliveries in the
+	// order they were made: the first hop, then each fallback.
+	NotificationDeliveries(ctx context.Context, notificationID int64) ([]model.Delivery, error)
+	// UsersWithRole lists the enabled users holding role on unit or one of
+	// its ancestors — whose scope covers unit — in id order.
+	UsersWithRole(ctx context.Context, unit int64, role model.Role) ([]int64, error)
 }
 
 // Rules stores the message rules. Each rule is kept whole as JSON beside

@@ -50,12 +50,16 @@ var Tables = []Table{
 	{Name: "stars", Cols: cols("user_id message_id"), Order: "user_id, message_id"},
 	{Name: "reads", Cols: cols("user_id message_id read_at"), Order: "user_id, message_id"},
 	{Name: "deliveries", Cols: cols("id channel_id message_id conversation_id destination payload idem_key state " +
-		"attempts next_attempt_at lease_until owner last_error external_id created_at updated_at"), Order: "id",
-		Blobs: set("payload"), Identity: true},
+		"attempts next_attempt_at lease_until owner last_error external_id notification_id prev_id fallback created_at updated_at"),
+		Order: "id", Blobs: set("payload"), Identity: true},
 	{Name: "audit_log", Cols: cols("id at user_id login action resource allowed detail remote_ip prev_hash hash"),
 		Order: "id", Bools: set("allowed"), Identity: true},
 	{Name: "rules", Cols: cols("id name position enabled definition updated_at"), Order: "id",
 		Bools: set("enabled"), Identity: true},
+	{Name: "notify_settings", Cols: cols("user_id settings updated_at"), Order: "user_id"},
+	{Name: "notify_intents", Cols: cols("id message_id request done owner lease_until created_at"), Order: "id", Identity: true},
+	{Name: "notifications", Cols: cols("id user_id message_id mode state reason due_at delivery_id owner lease_until created_at"),
+		Order: "id", Identity: true},
 }
 
 // searchTables hold derived search terms; they are not copied but must be

@@ -111,6 +111,9 @@ func (w *msgWriter) finish(fresh []model.Message, batch []store.NewMessage) erro
 	if err := w.tags(fresh); err != nil {
 		return fmt.Errorf("tags: %w", err)
 	}
+	if err := w.intents(fresh); err != nil {
+		return fmt.Errorf("notify intents: %w", err)
+	}
 	return chunked(fresh, func(ms []model.Message) error {
 		ids, terms := make([]int64, len(ms)), make([]string, len(ms))
 		for i, m := range ms {

@@ -3,6 +3,7 @@ package sqldb
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -12,15 +13,23 @@ import (
 )
 
 const deliveryCols = `id, channel_id, COALESCE(message_id, 0), COALESCE(conversation_id, 0), destination, payload, idem_key,
-	state, attempts, next_attempt_at, last_error, external_id, created_at, updated_at`
+	state, attempts, next_attempt_at, last_error, external_id, COALESCE(notification_id, 0), COALESCE(prev_id, 0), fallback,
+	created_at, updated_at`
 
 func (db *DB) scanDelivery(row interface{ Scan(...any) error }) (model.Delivery, error) {
 	var d model.Delivery
 	var sealed []byte
 	var next, created, updated int64
+	var fallback string
 	if err := row.Scan(&d.ID, &d.ChannelID, &d.MessageID, &d.ConversationID, &d.Destination, &sealed, &d.IdemKey,
-		&d.State, &d.Attempts, &next, &d.LastError, &d.ExternalID, &created, &updated); err != nil {
+		&d.State, &d.Attempts, &next, &d.LastError, &d.ExternalID, &d.NotificationID, &d.PrevID, &fallback,
+		&created, &updated); err != nil {
 		return d, err
+	}
+	if fallback != "" {
+		if err := json.Unmarshal([]byte(fallback), &d.Fallback); err != nil {
+			return d, fmt.Errorf("delivery %d fallback: %w", d.ID, err)
+		}
 	}
 	d.NextAttemptAt, d.CreatedAt, d.UpdatedAt = fromTS(next), fromTS(created), fromTS(updated)
 	p, err := db.open(sealed)
@@ -79,22 +88,22 @@ func (db *DB) outboundMessage(ctx context.Context, tx *sql.Tx, m store.NewMessag
 
 func (db *DB) insertDelivery(ctx context.Context, tx *sql.Tx, d model.Delivery) (int64, error) {
 	now := time.Now().UTC()
-	var msgID, convID any
-	if d.MessageID != 0 {
-		msgID = d.MessageID
-	}
-	if d.ConversationID != 0 {
-		convID = d.ConversationID
-	}
+	msgID, convID := nullID(d.MessageID), nullID(d.ConversationID)
 	next := d.NextAttemptAt
 	if next.IsZero() {
 		next = now
 	}
+	fallback, err := fallbackText(d.Fallback)
+	if err != nil {
+		return 0, err
+	}
 	var id int64
-	err := tx.QueryRowContext(ctx, db.q(`INSERT INTO deliveries (channel_id, message_id, conversation_id, destination, payload, idem_key,
-		state, attempts, next_attempt_at, lease_until, owner, last_error, external_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, 0, '', '', '', ?, ?) ON CONFLICT (idem_key) DO NOTHING RETURNING id`),
-		d.ChannelID, msgID, convID, d.Destination, db.seal(d.Payload), d.IdemKey, ts(next), ts(now), ts(now)).Scan(&id)
+	err = tx.QueryRowContext(ctx, db.q(`INSERT INTO deliveries (channel_id, message_id, conversation_id, destination, payload, idem_key,
+		state, attempts, next_attempt_at, lease_until, owner, last_error, external_id, notification_id, prev_id, fallback,
+		created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, 0, '', '', '', ?, ?, ?, ?, ?) ON CONFLICT (idem_key) DO NOTHING RETURNING id`),
+		d.ChannelID, msgID, convID, d.Destination, db.seal(d.Payload), d.IdemKey, ts(next), nullID(d.NotificationID), nullID(d.PrevID),
+		fallback, ts(now), ts(now)).Scan(&id)
 	if err == sql.ErrNoRows {
 		return 0, errIdemRace
 	}
@@ -145,10 +154,44 @@ func (db *DB) MarkRetry(ctx context.Context, id int64, next time.Time, errText s
 		last_error = ?, lease_until = 0, updated_at = ? WHERE id = ?`, ts(next), errText, ts(time.Now()))
 }
 
-// MarkDead gives up on a delivery.
+// MarkDead gives up on a delivery and, in the same transaction, enqueues
+// its fallback's first hop, so a crash cannot leave a dead delivery whose
+// next channel was never tried.
 func (db *DB) MarkDead(ctx context.Context, id int64, errText string) error {
-	return db.updateDelivery(ctx, id, `UPDATE deliveries SET state = 'dead', attempts = attempts + 1, last_error = ?,
-		lease_until = 0, updated_at = ? WHERE id = ?`, errText, ts(time.Now()))
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		d, err := db.scanDelivery(tx.QueryRowContext(ctx, db.q(`UPDATE deliveries SET state = 'dead', attempts = attempts + 1,
+			last_error = ?, lease_until = 0, updated_at = ? WHERE id = ? RETURNING `+deliveryCols), errText, ts(time.Now()), id))
+		if err != nil {
+			return notFound(err, "delivery", id)
+		}
+		if len(d.Fallback) == 0 {
+			return nil
+		}
+		next := d
+		next.ChannelID, next.Destination, next.Fallback = d.Fallback[0].ChannelID, d.Fallback[0].Destination, d.Fallback[1:]
+		next.PrevID, next.IdemKey, next.NextAttemptAt = d.ID, fmt.Sprintf("%s>%d", d.IdemKey, d.ChannelID), time.Time{}
+		if _, err := db.insertDelivery(ctx, tx, next); err != nil && err != errIdemRace {
+			return fmt.Errorf("delivery %d fallback: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// fallbackText encodes a fallback chain; none is stored as ”.
+func fallbackText(hops []model.NotifyHop) (string, error) {
+	if len(hops) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(hops)
+	return string(b), err
+}
+
+// nullID stores 0 as NULL.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
 }
 
 // GetDelivery returns one delivery.

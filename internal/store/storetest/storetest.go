@@ -58,6 +58,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AuditConcurrentChain", testAuditConcurrentChain},
 		{"RulesCRUD", testRulesCRUD},
 		{"ReplaceRules", testReplaceRules},
+		{"NotifySettings", testNotifySettings},
+		{"UsersWithRole", testUsersWithRole},
+		{"NotifyIntents", testNotifyIntents},
+		{"DigestFlush", testDigestFlush},
+		{"DeliveryFallback", testDeliveryFallback},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -42,6 +42,12 @@ func (a *API) table() []Route {
 		{"PUT", "/api/v1/rules/{id}", "Replace a rule whole (admin)", "rules", false, a.updateRule},
 		{"DELETE", "/api/v1/rules/{id}", "Delete a rule (admin)", "rules", false, a.deleteRule},
 
+		{"GET", "/api/v1/me/notify-settings", "Your notification settings: channel chain, quiet hours, do-not-disturb, digest interval, highlights", "notify", false, a.getNotifySettings},
+		{"PUT", "/api/v1/me/notify-settings", "Replace your notification settings", "notify", false, a.putNotifySettings},
+		{"GET", "/api/v1/users/{id}/notify-settings", "A user's notification settings (admin, or the user)", "notify", false, a.getNotifySettings},
+		{"PUT", "/api/v1/users/{id}/notify-settings", "Replace a user's notification settings (admin, or the user)", "notify", false, a.putNotifySettings},
+		{"GET", "/api/v1/me/notifications", "Your notifications, newest first, each with the path its deliveries took", "notify", false, a.listNotifications},
+
 		{"GET", "/api/v1/audit", "Audit trail (admin, auditor)", "governance", false, a.listAudit},
 		{"GET", "/api/v1/errors", "The numbered error catalogue", "meta", true, a.listErrors},
 		{"GET", "/api/v1/openapi.json", "This API's OpenAPI document", "meta", true, a.openAPI},

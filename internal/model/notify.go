@@ -1,0 +1,86 @@
+package model
+
+import "time"
+
+// Notification modes.
+const (
+	NotifyNow    = "now"
+	NotifyDigest = "digest"
+)
+
+// NotifyRequest is what matching rules ask for a new inbound message. It is
+// stored in the intake commit as an intent, so a crash right after the 2xx
+// still notifies.
+type NotifyRequest struct {
+	Mode           string        `json:"mode"` // NotifyNow or NotifyDigest
+	Urgent         bool          `json:"urgent,omitempty"`
+	Priority       string        `json:"priority,omitempty"`
+	DigestInterval time.Duration `json:"digest_interval,omitempty"`
+	// Routes name who is told; none means the heads of the message's department.
+	Routes  []NotifyRoute `json:"routes,omitempty"`
+	RuleIDs []int64       `json:"rule_ids,omitempty"` // the rules that asked
+}
+
+// NotifyRoute is a team (an org unit) or the holders of a role; a role
+// without a unit means that role over the message's own org unit.
+type NotifyRoute struct {
+	OrgUnitID int64 `json:"org_unit_id,omitempty"`
+	Role      Role  `json:"role,omitempty"`
+}
+
+// Breaks reports whether the request breaks through quiet hours and
+// do-not-disturb: urgent, or priority P1.
+func (r NotifyRequest) Breaks() bool { return r.Urgent || r.Priority == "P1" }
+
+// NotifyIntent is a stored request awaiting resolution into notifications.
+type NotifyIntent struct {
+	ID        int64
+	MessageID int64
+	Request   NotifyRequest
+}
+
+// NotifyHop is one place to reach a user: a channel and the user's id there.
+type NotifyHop struct {
+	ChannelID   int64  `json:"channel_id"`
+	Destination string `json:"destination"`
+}
+
+// NotifySettings are a user's notification preferences.
+type NotifySettings struct {
+	UserID int64 `json:"user_id"`
+	// Chain is the preferred channel first, then the fallbacks in order.
+	Chain []NotifyHop `json:"chain"`
+	// QuietFrom and QuietTo ("HH:MM", in TZ) bound the daily quiet hours;
+	// From after To wraps midnight. Empty means none.
+	QuietFrom string `json:"quiet_from,omitempty"`
+	QuietTo   string `json:"quiet_to,omitempty"`
+	TZ        string `json:"tz,omitempty"` // IANA name, default Asia/Shanghai
+	DND       bool   `json:"dnd"`          // do not disturb: everything but urgent waits
+	// DigestEvery is the personal digest interval; 0 uses the rule's.
+	DigestEvery time.Duration `json:"digest_every,omitempty"`
+	Highlights  []string      `json:"highlights"` // keywords highlighted in the inbox
+}
+
+// NotificationState is where a notification stands.
+type NotificationState string
+
+// Notification states.
+const (
+	NotificationHeld     NotificationState = "held"     // waiting for its digest or the end of quiet hours
+	NotificationQueued   NotificationState = "queued"   // its delivery is in the outbox
+	NotificationDigested NotificationState = "digested" // sent inside a digest delivery
+	NotificationNoRoute  NotificationState = "no_route" // the user has no channel to reach them
+)
+
+// Notification is one message brought to one user's attention.
+type Notification struct {
+	ID         int64             `json:"id"`
+	UserID     int64             `json:"user_id"`
+	MessageID  int64             `json:"message_id"`
+	Mode       string            `json:"mode"`
+	State      NotificationState `json:"state"`
+	Reason     string            `json:"reason,omitempty"` // why it is held or how it went
+	DueAt      time.Time         `json:"due_at"`
+	DeliveryID int64             `json:"delivery_id,omitempty"`
+	CreatedAt  time.Time         `json:"created_at"`
+}
