@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -23,6 +24,8 @@ type Store interface {
 	MarkSent(ctx context.Context, id int64, externalID string, at time.Time) error
 	MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error
 	MarkDead(ctx context.Context, id int64, errText string) error
+	// Postpone moves a delivery's next attempt without counting one.
+	Postpone(ctx context.Context, id int64, next time.Time, errText string) error
 }
 
 // Channels finds the live channel for a delivery.
@@ -39,6 +42,10 @@ type Config struct {
 	BaseBackoff time.Duration
 	MaxBackoff  time.Duration
 	Workers     int
+	// BreakerThreshold failed attempts in a row open a channel's breaker
+	// for BreakerCooldown.
+	BreakerThreshold int
+	BreakerCooldown  time.Duration
 }
 
 // Dispatcher sends deliveries.
@@ -49,6 +56,7 @@ type Dispatcher struct {
 	m        *metrics.Metrics
 	log      *slog.Logger
 	wake     chan struct{}
+	breakers *breakers
 }
 
 // New returns a dispatcher with defaults filled in.
@@ -68,7 +76,14 @@ func New(cfg Config, st Store, chs Channels, m *metrics.Metrics, log *slog.Logge
 	if cfg.Workers <= 0 {
 		cfg.Workers = 8
 	}
-	return &Dispatcher{cfg: cfg, store: st, channels: chs, m: m, log: log, wake: make(chan struct{}, 1)}
+	if cfg.BreakerThreshold <= 0 {
+		cfg.BreakerThreshold = 5
+	}
+	if cfg.BreakerCooldown <= 0 {
+		cfg.BreakerCooldown = 30 * time.Second
+	}
+	return &Dispatcher{cfg: cfg, store: st, channels: chs, m: m, log: log, wake: make(chan struct{}, 1),
+		breakers: newBreakers(cfg.BreakerThreshold, cfg.BreakerCooldown)}
 }
 
 // Wake asks the dispatcher to look for due deliveries now.
@@ -129,17 +144,50 @@ func (d *Dispatcher) send(ctx context.Context, del model.Delivery) {
 		return
 	}
 	out.Destination, out.IdemKey = del.Destination, del.IdemKey
+	if open, until := d.breakers.open(del.ChannelID, time.Now()); open {
+		d.skipOpen(ctx, del, row.Kind, until)
+		return
+	}
 	sendCtx, cancel := context.WithTimeout(ctx, d.sendTimeout())
 	rc, err := ch.Send(sendCtx, out)
 	cancel()
 	if err == nil {
+		d.breakers.succeeded(del.ChannelID)
 		if err := d.store.MarkSent(context.WithoutCancel(ctx), del.ID, rc.ExternalID, time.Now()); err != nil {
 			d.log.Error("mark sent", "delivery", del.ID, "err", err)
 		}
 		d.m.Deliveries.WithLabelValues(row.Kind, "sent").Inc()
 		return
 	}
+	if !errors.Is(err, channel.ErrPermanent) && d.breakers.failed(del.ChannelID, time.Now()) && len(del.Fallback) > 0 {
+		// The channel is down: the person hears on the next one now
+		// rather than after the rest of the retries.
+		err = channel.Permanent(fmt.Errorf("circuit open after repeated failures: %w", err))
+	}
 	d.finish(ctx, del, row.Kind, err)
+}
+
+// skipOpen handles a delivery to a channel whose breaker is open without
+// attempting it: on to its fallback, or back in the queue until the
+// breaker lets a probe through.
+func (d *Dispatcher) skipOpen(ctx context.Context, del model.Delivery, kind string, until time.Time) {
+	ctx = context.WithoutCancel(ctx)
+	if len(del.Fallback) > 0 {
+		d.m.Deliveries.WithLabelValues(kind, "fallback").Inc()
+		if err := d.store.MarkDead(ctx, del.ID, "circuit open: channel down, falling back"); err != nil {
+			d.log.Error("mark dead", "delivery", del.ID, "err", err)
+		}
+		return
+	}
+	if err := d.store.Postpone(ctx, del.ID, until, "circuit open: channel down"); err != nil {
+		d.log.Error("postpone", "delivery", del.ID, "err", err)
+	}
+}
+
+// ChannelState is the breaker's view of a channel's health: "" when
+// closed, "degraded" while failing, "down" while open.
+func (d *Dispatcher) ChannelState(channelID int64) string {
+	return d.breakers.state(channelID, time.Now())
 }
 
 // sendTimeout leaves a third of the lease for recording the outcome.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -109,5 +110,66 @@ func TestBackoffGrowsWithJitterAndCap(t *testing.T) {
 				t.Fatalf("attempt %d: %s, want %s ±20%%", attempt, got, want)
 			}
 		}
+	}
+}
+
+func (s *memStore) Postpone(_ context.Context, _ int64, next time.Time, e string) error {
+	return s.record("postponed", next, e)
+}
+
+// countingChannel fails every send with err and counts the attempts.
+type countingChannel struct {
+	fakeChannel
+	mu    sync.Mutex
+	sends int
+}
+
+func (c *countingChannel) Send(ctx context.Context, m channel.Outbound) (channel.Receipt, error) {
+	c.mu.Lock()
+	c.sends++
+	c.mu.Unlock()
+	return c.fakeChannel.Send(ctx, m)
+}
+
+// A channel that keeps failing opens its breaker: the failure that opens
+// it moves a delivery with a fallback on at once, later deliveries are not
+// attempted while it is open (on to their fallback, or postponed until the
+// breaker lets a probe through), and a success closes it again.
+func TestBreakerOpensAndFallsBack(t *testing.T) {
+	down := &countingChannel{fakeChannel: fakeChannel{errors.New("503 service unavailable")}}
+	d := New(Config{Owner: "n", Lease: 30 * time.Second, BreakerThreshold: 2, BreakerCooldown: time.Minute}, nil,
+		fakeChannels{down}, metrics.New(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	fallback := []model.NotifyHop{{ChannelID: 2, Destination: "zhang@acme.cn"}}
+	attempt := func(del model.Delivery) *memStore {
+		st := &memStore{d: del}
+		d.store = st
+		d.drain(context.Background())
+		return st
+	}
+	steps := []struct {
+		name      string
+		del       model.Delivery
+		wantState string
+		wantSends int
+		wantErr   string
+	}{
+		{"first failure retries", model.Delivery{ID: 1, ChannelID: 1, Fallback: fallback, Payload: []byte(`{}`)}, "retry", 1, "503"},
+		{"the failure that opens the breaker falls back", model.Delivery{ID: 1, ChannelID: 1, Attempts: 1, Fallback: fallback, Payload: []byte(`{}`)}, "dead", 2, "circuit open"},
+		{"while open, a delivery with a fallback moves on unattempted", model.Delivery{ID: 2, ChannelID: 1, Fallback: fallback, Payload: []byte(`{}`)}, "dead", 2, "circuit open"},
+		{"while open, one without waits for the breaker", model.Delivery{ID: 3, ChannelID: 1, Payload: []byte(`{}`)}, "postponed", 2, "circuit open"},
+	}
+	for _, s := range steps {
+		st := attempt(s.del)
+		if st.state != s.wantState || down.sends != s.wantSends || !strings.Contains(st.errText, s.wantErr) {
+			t.Fatalf("%s: state %q, %d sends, error %q; want %q, %d, %q", s.name, st.state, down.sends, st.errText, s.wantState, s.wantSends, s.wantErr)
+		}
+	}
+	if got := d.ChannelState(1); got != "down" {
+		t.Errorf("channel state %q, want down", got)
+	}
+	d.breakers.by[1].openUntil = time.Now() // the cooldown has passed
+	down.err = nil
+	if st := attempt(model.Delivery{ID: 4, ChannelID: 1, IdemKey: "k", Payload: []byte(`{}`)}); st.state != "sent:ext-k" || d.ChannelState(1) != "" {
+		t.Errorf("probe after the cooldown: %q, channel %q; want sent and closed", st.state, d.ChannelState(1))
 	}
 }

@@ -149,6 +149,8 @@ type Outbox interface {
 	ClaimDeliveries(ctx context.Context, owner string, now, until time.Time, limit int) ([]model.Delivery, error)
 	MarkSent(ctx context.Context, id int64, externalID string, at time.Time) error
 	MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error
+	// Postpone moves a delivery's next attempt without counting one.
+	Postpone(ctx context.Context, id int64, next time.Time, errText string) error
 	// MarkDead gives up on a delivery; one with a fallback enqueues the
 	// next hop in the same transaction.
 	MarkDead(ctx context.Context, id int64, errText string) error

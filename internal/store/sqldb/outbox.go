@@ -154,6 +154,13 @@ func (db *DB) MarkRetry(ctx context.Context, id int64, next time.Time, errText s
 		last_error = ?, lease_until = 0, updated_at = ? WHERE id = ?`, ts(next), errText, ts(time.Now()))
 }
 
+// Postpone moves a delivery's next attempt without counting one (its
+// channel's breaker is open).
+func (db *DB) Postpone(ctx context.Context, id int64, next time.Time, errText string) error {
+	return db.updateDelivery(ctx, id, `UPDATE deliveries SET next_attempt_at = ?, last_error = ?, lease_until = 0, updated_at = ?
+		WHERE id = ?`, ts(next), errText, ts(time.Now()))
+}
+
 // MarkDead gives up on a delivery and, in the same transaction, enqueues
 // its fallback's first hop, so a crash cannot leave a dead delivery whose
 // next channel was never tried.

@@ -208,3 +208,22 @@ func testDeliveryFallback(t *testing.T, s store.Store) {
 		t.Errorf("the last hop's death added deliveries: %+v", path)
 	}
 }
+
+// testOutboxPostpone: a postponed delivery keeps its attempt count and is
+// not due until the new time.
+func testOutboxPostpone(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	f := newNotifyFixture(t, s)
+	d, err := s.Enqueue(ctx, nil, model.Delivery{ChannelID: f.ch.ID, Destination: "c1", IdemKey: "p1", Payload: []byte(`{}`)})
+	must(t, err)
+	later := time.Now().Add(time.Hour)
+	must(t, s.Postpone(ctx, d.ID, later, "circuit open"))
+	if due, _ := s.ClaimDeliveries(ctx, "n", time.Now(), time.Now().Add(time.Minute), 10); len(due) != 0 {
+		t.Fatalf("postponed delivery claimed early: %+v", due)
+	}
+	due, err := s.ClaimDeliveries(ctx, "n", later, later.Add(time.Minute), 10)
+	must(t, err)
+	if len(due) != 1 || due[0].Attempts != 0 || due[0].LastError != "circuit open" {
+		t.Fatalf("after the new time: %+v", due)
+	}
+}

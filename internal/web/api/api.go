@@ -25,6 +25,9 @@ import (
 // Waker is told when a delivery was queued, so it is sent without polling delay.
 type Waker interface{ Wake() }
 
+// breakerState is the outbox's view of a channel's health, when it has one.
+type breakerState interface{ ChannelState(channelID int64) string }
+
 // Deps is everything the API handlers use.
 type Deps struct {
 	Store        store.Store

@@ -40,6 +40,15 @@ func (a *API) view(ctx context.Context, c model.Channel) channelView {
 	if ch, _, err := a.Channels.Get(ctx, c.ID); err == nil {
 		v.Health = ch.Health()
 	}
+	// Sends failing in a row mark it degraded; an open breaker, down.
+	if b, ok := a.Outbox.(breakerState); ok {
+		switch b.ChannelState(c.ID) {
+		case "degraded":
+			v.Health.State = model.HealthDegraded
+		case "down":
+			v.Health.State = model.HealthDown
+		}
+	}
 	if !c.Enabled {
 		v.Health.State = model.HealthDown
 	}
