@@ -233,6 +233,7 @@ func (a *App) Listen() (net.Listener, error) {
 	if a.Cfg.PublicURL == "" {
 		a.Cfg.PublicURL = "http://" + ln.Addr().String()
 		a.API.PublicURL = a.Cfg.PublicURL
+		a.Notifier.SetPublicURL(a.Cfg.PublicURL)
 	}
 	return ln, nil
 }

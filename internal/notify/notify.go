@@ -64,6 +64,10 @@ func New(cfg Config, st Store, log *slog.Logger) *Engine {
 	return e
 }
 
+// SetPublicURL sets the base of console links; call it before Run (the
+// app knows the address only once it listens).
+func (e *Engine) SetPublicURL(u string) { e.cfg.PublicURL = u }
+
 // SetClock replaces the engine's clock (tests move time forward with it).
 func (e *Engine) SetClock(now func() time.Time) { e.now.Store(&now) }
 

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"switchboard/internal/model"
@@ -39,7 +40,19 @@ func decide(req model.NotifyRequest, s model.NotifySettings, now time.Time) deci
 		return decision{now: true}
 	}
 	every := digestEvery(req, s)
-	return decision{due: boundary(now, every), reason: fmt.Sprintf("digest every %s", every)}
+	return decision{due: boundary(now, every), reason: "digest every " + short(every)}
+}
+
+// short formats d without zero tails: "2h", "30m", "1h30m".
+func short(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 func digestEvery(req model.NotifyRequest, s model.NotifySettings) time.Duration {
