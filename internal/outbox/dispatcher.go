@@ -46,6 +46,8 @@ type Config struct {
 	// for BreakerCooldown.
 	BreakerThreshold int
 	BreakerCooldown  time.Duration
+	// Limits are the send limits per channel kind; nil means PlatformLimits.
+	Limits map[string]Limits
 }
 
 // Dispatcher sends deliveries.
@@ -57,6 +59,7 @@ type Dispatcher struct {
 	log      *slog.Logger
 	wake     chan struct{}
 	breakers *breakers
+	limiter  *limiter
 }
 
 // New returns a dispatcher with defaults filled in.
@@ -82,8 +85,11 @@ func New(cfg Config, st Store, chs Channels, m *metrics.Metrics, log *slog.Logge
 	if cfg.BreakerCooldown <= 0 {
 		cfg.BreakerCooldown = 30 * time.Second
 	}
+	if cfg.Limits == nil {
+		cfg.Limits = PlatformLimits
+	}
 	return &Dispatcher{cfg: cfg, store: st, channels: chs, m: m, log: log, wake: make(chan struct{}, 1),
-		breakers: newBreakers(cfg.BreakerThreshold, cfg.BreakerCooldown)}
+		breakers: newBreakers(cfg.BreakerThreshold, cfg.BreakerCooldown), limiter: newLimiter(cfg.Limits)}
 }
 
 // Wake asks the dispatcher to look for due deliveries now.
@@ -146,6 +152,15 @@ func (d *Dispatcher) send(ctx context.Context, del model.Delivery) {
 	out.Destination, out.IdemKey = del.Destination, del.IdemKey
 	if open, until := d.breakers.open(del.ChannelID, time.Now()); open {
 		d.skipOpen(ctx, del, row.Kind, until)
+		return
+	}
+	if wait := d.limiter.take(row.Kind, del.ChannelID, del.Destination, time.Now()); wait > 0 {
+		// Over the platform's limit: wait for it rather than be throttled
+		// (or, on WeCom, silently dropped). Not an attempt.
+		d.m.Deliveries.WithLabelValues(row.Kind, "rate_limited").Inc()
+		if err := d.store.Postpone(context.WithoutCancel(ctx), del.ID, time.Now().Add(wait), "rate limit: waiting for the platform's allowance"); err != nil {
+			d.log.Error("postpone", "delivery", del.ID, "err", err)
+		}
 		return
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, d.sendTimeout())
