@@ -31,7 +31,7 @@ var PlatformLimits = map[string]Limits{
 	},
 	"wecom": {
 		Destination: []Limit{{Every: 2 * time.Second, Burst: 30}, {Every: 3600 * time.Millisecond, Burst: 1000}}, // 30/min, 1000/h per member
-		Channel:     []Limit{{Every: 6 * time.Millisecond, Burst: 10000}},                                     // 10 000/min per API
+		Channel:     []Limit{{Every: 6 * time.Millisecond, Burst: 10000}},                                        // 10 000/min per API
 	},
 	"dingtalk": {
 		Destination: []Limit{{Every: 3 * time.Second, Burst: 20}}, // robots: 20/min

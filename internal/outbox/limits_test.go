@@ -28,7 +28,7 @@ func TestLimiterHoldsEveryBucket(t *testing.T) {
 		{"u2", 0, false},
 		{"u3", 0, true}, // the channel's burst of 3 is spent
 		{"u3", 100 * time.Millisecond, false},
-		{"u1", 500 * time.Millisecond, true},  // half a token back
+		{"u1", 500 * time.Millisecond, true},   // half a token back
 		{"u1", 1000 * time.Millisecond, false}, // a whole one
 	}
 	for i, s := range steps {
