@@ -33,3 +33,14 @@ func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	}
 	return 0, false
 }
+
+// NewHTTPClient is the client channels call platforms with. Outbound
+// traffic goes to a few API hosts with many sends in flight at once, so it
+// keeps that many connections alive per host (the standard transport keeps
+// two, and opens and closes a connection per send beyond that).
+func NewHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 256
+	t.MaxIdleConnsPerHost = 64
+	return &http.Client{Timeout: 20 * time.Second, Transport: t}
+}

@@ -16,16 +16,14 @@ import (
 	"switchboard/internal/channel"
 	"switchboard/internal/metrics"
 	"switchboard/internal/model"
+	"switchboard/internal/store"
 )
 
 // Store is the outbox side of the store.
 type Store interface {
 	ClaimDeliveries(ctx context.Context, owner string, now, until time.Time, limit int) ([]model.Delivery, error)
-	MarkSent(ctx context.Context, id int64, externalID string, at time.Time) error
-	MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error
-	MarkDead(ctx context.Context, id int64, errText string) error
-	// Postpone moves a delivery's next attempt without counting one.
-	Postpone(ctx context.Context, id int64, next time.Time, errText string) error
+	// RecordDeliveries writes a round's outcomes in one transaction.
+	RecordDeliveries(ctx context.Context, outs []store.DeliveryOutcome) error
 }
 
 // Channels finds the live channel for a delivery.
@@ -77,7 +75,7 @@ func New(cfg Config, st Store, chs Channels, m *metrics.Metrics, log *slog.Logge
 		cfg.MaxBackoff = 10 * time.Minute
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 8
+		cfg.Workers = 32
 	}
 	if cfg.BreakerThreshold <= 0 {
 		cfg.BreakerThreshold = 5
@@ -118,7 +116,8 @@ func (d *Dispatcher) Run(ctx context.Context) {
 
 // drain claims only as many deliveries as it sends at once: a claimed row
 // waiting behind others could outlive its lease and be sent by another
-// node as well. Each send is bounded well inside the lease for the same reason.
+// node as well. Each send is bounded well inside the lease for the same
+// reason. The round's outcomes are recorded together, in one transaction.
 func (d *Dispatcher) drain(ctx context.Context) {
 	for ctx.Err() == nil {
 		now := time.Now()
@@ -130,73 +129,68 @@ func (d *Dispatcher) drain(ctx context.Context) {
 		if len(batch) == 0 {
 			return
 		}
+		outs := make([]store.DeliveryOutcome, len(batch))
 		var wg sync.WaitGroup
-		for _, del := range batch {
-			wg.Go(func() { d.send(ctx, del) })
+		for i, del := range batch {
+			wg.Go(func() { outs[i] = d.send(ctx, del) })
 		}
 		wg.Wait()
+		// Not cut short by shutdown: the sends happened. If this fails the
+		// leases run out and the deliveries go again, under the same
+		// idempotency keys.
+		if err := d.store.RecordDeliveries(context.WithoutCancel(ctx), outs); err != nil {
+			d.log.Error("record delivery outcomes", "deliveries", len(outs), "err", err)
+			return
+		}
 	}
 }
 
-func (d *Dispatcher) send(ctx context.Context, del model.Delivery) {
+// send makes one attempt at a delivery and says what became of it.
+func (d *Dispatcher) send(ctx context.Context, del model.Delivery) store.DeliveryOutcome {
 	ch, row, err := d.channels.Get(ctx, del.ChannelID)
 	if err != nil {
-		d.finish(ctx, del, row.Kind, channel.Permanent(err))
-		return
+		return d.failed(del, row.Kind, channel.Permanent(err))
 	}
 	var out channel.Outbound
 	if err := json.Unmarshal(del.Payload, &out); err != nil {
-		d.finish(ctx, del, row.Kind, channel.Permanent(err))
-		return
+		return d.failed(del, row.Kind, channel.Permanent(err))
 	}
 	out.Destination, out.IdemKey = del.Destination, del.IdemKey
 	if open, until := d.breakers.open(del.ChannelID, time.Now()); open {
-		d.skipOpen(ctx, del, row.Kind, until)
-		return
+		return d.skipOpen(del, row.Kind, until)
 	}
 	if wait := d.limiter.take(row.Kind, del.ChannelID, del.Destination, time.Now()); wait > 0 {
 		// Over the platform's limit: wait for it rather than be throttled
 		// (or, on WeCom, silently dropped). Not an attempt.
 		d.m.Deliveries.WithLabelValues(row.Kind, "rate_limited").Inc()
-		if err := d.store.Postpone(context.WithoutCancel(ctx), del.ID, time.Now().Add(wait), "rate limit: waiting for the platform's allowance"); err != nil {
-			d.log.Error("postpone", "delivery", del.ID, "err", err)
-		}
-		return
+		return store.DeliveryOutcome{ID: del.ID, Kind: store.OutcomePostpone, Next: time.Now().Add(wait),
+			Err: "rate limit: waiting for the platform's allowance"}
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, d.sendTimeout())
 	rc, err := ch.Send(sendCtx, out)
 	cancel()
 	if err == nil {
 		d.breakers.succeeded(del.ChannelID)
-		if err := d.store.MarkSent(context.WithoutCancel(ctx), del.ID, rc.ExternalID, time.Now()); err != nil {
-			d.log.Error("mark sent", "delivery", del.ID, "err", err)
-		}
 		d.m.Deliveries.WithLabelValues(row.Kind, "sent").Inc()
-		return
+		return store.DeliveryOutcome{ID: del.ID, Kind: store.OutcomeSent, ExternalID: rc.ExternalID, At: time.Now()}
 	}
 	if !errors.Is(err, channel.ErrPermanent) && d.breakers.failed(del.ChannelID, time.Now()) && len(del.Fallback) > 0 {
 		// The channel is down: the person hears on the next one now
 		// rather than after the rest of the retries.
 		err = channel.Permanent(fmt.Errorf("circuit open after repeated failures: %w", err))
 	}
-	d.finish(ctx, del, row.Kind, err)
+	return d.failed(del, row.Kind, err)
 }
 
 // skipOpen handles a delivery to a channel whose breaker is open without
 // attempting it: on to its fallback, or back in the queue until the
 // breaker lets a probe through.
-func (d *Dispatcher) skipOpen(ctx context.Context, del model.Delivery, kind string, until time.Time) {
-	ctx = context.WithoutCancel(ctx)
+func (d *Dispatcher) skipOpen(del model.Delivery, kind string, until time.Time) store.DeliveryOutcome {
 	if len(del.Fallback) > 0 {
 		d.m.Deliveries.WithLabelValues(kind, "fallback").Inc()
-		if err := d.store.MarkDead(ctx, del.ID, "circuit open: channel down, falling back"); err != nil {
-			d.log.Error("mark dead", "delivery", del.ID, "err", err)
-		}
-		return
+		return store.DeliveryOutcome{ID: del.ID, Kind: store.OutcomeDead, Err: "circuit open: channel down, falling back"}
 	}
-	if err := d.store.Postpone(ctx, del.ID, until, "circuit open: channel down"); err != nil {
-		d.log.Error("postpone", "delivery", del.ID, "err", err)
-	}
+	return store.DeliveryOutcome{ID: del.ID, Kind: store.OutcomePostpone, Next: until, Err: "circuit open: channel down"}
 }
 
 // ChannelState is the breaker's view of a channel's health: "" when
@@ -210,18 +204,14 @@ func (d *Dispatcher) sendTimeout() time.Duration {
 	return min(30*time.Second, d.cfg.Lease*2/3)
 }
 
-// finish records a failed attempt: dead when permanent or out of attempts,
-// otherwise retried after backoff (or the platform's Retry-After).
-func (d *Dispatcher) finish(ctx context.Context, del model.Delivery, kind string, err error) {
-	ctx = context.WithoutCancel(ctx)
+// failed is the outcome of a failed attempt: dead when permanent or out of
+// attempts, otherwise retried after backoff (or the platform's Retry-After).
+func (d *Dispatcher) failed(del model.Delivery, kind string, err error) store.DeliveryOutcome {
 	attempt := del.Attempts + 1
 	if errors.Is(err, channel.ErrPermanent) || attempt >= d.cfg.MaxAttempts {
 		d.log.Warn("delivery dead", "delivery", del.ID, "attempts", attempt, "err", err)
 		d.m.Deliveries.WithLabelValues(kind, "dead").Inc()
-		if e := d.store.MarkDead(ctx, del.ID, err.Error()); e != nil {
-			d.log.Error("mark dead", "delivery", del.ID, "err", e)
-		}
-		return
+		return store.DeliveryOutcome{ID: del.ID, Kind: store.OutcomeDead, Err: err.Error()}
 	}
 	wait := Backoff(attempt, d.cfg.BaseBackoff, d.cfg.MaxBackoff)
 	var ra *channel.RetryAfterError
@@ -229,9 +219,7 @@ func (d *Dispatcher) finish(ctx context.Context, del model.Delivery, kind string
 		wait = ra.After
 	}
 	d.m.Deliveries.WithLabelValues(kind, "retry").Inc()
-	if e := d.store.MarkRetry(ctx, del.ID, time.Now().Add(wait), err.Error()); e != nil {
-		d.log.Error("mark retry", "delivery", del.ID, "err", e)
-	}
+	return store.DeliveryOutcome{ID: del.ID, Kind: store.OutcomeRetry, Next: time.Now().Add(wait), Err: err.Error()}
 }
 
 // Backoff is base·2^(attempt-1) capped at max, with ±20 % jitter so that many

@@ -13,6 +13,7 @@ import (
 	"switchboard/internal/channel"
 	"switchboard/internal/metrics"
 	"switchboard/internal/model"
+	"switchboard/internal/store"
 )
 
 // memStore is a one-delivery outbox that records what the dispatcher decided.
@@ -42,14 +43,18 @@ func (s *memStore) record(state string, next time.Time, errText string) error {
 	return nil
 }
 
-func (s *memStore) MarkSent(_ context.Context, _ int64, ext string, _ time.Time) error {
-	return s.record("sent:"+ext, time.Time{}, "")
-}
-func (s *memStore) MarkRetry(_ context.Context, _ int64, next time.Time, e string) error {
-	return s.record("retry", next, e)
-}
-func (s *memStore) MarkDead(_ context.Context, _ int64, e string) error {
-	return s.record("dead", time.Time{}, e)
+func (s *memStore) RecordDeliveries(_ context.Context, outs []store.DeliveryOutcome) error {
+	for _, o := range outs {
+		state := string(o.Kind)
+		switch o.Kind {
+		case store.OutcomeSent:
+			state = "sent:" + o.ExternalID
+		case store.OutcomePostpone:
+			state = "postponed"
+		}
+		s.record(state, o.Next, o.Err)
+	}
+	return nil
 }
 
 // fakeChannel answers every send with err (or success when nil).
@@ -111,10 +116,6 @@ func TestBackoffGrowsWithJitterAndCap(t *testing.T) {
 			}
 		}
 	}
-}
-
-func (s *memStore) Postpone(_ context.Context, _ int64, next time.Time, e string) error {
-	return s.record("postponed", next, e)
 }
 
 // countingChannel fails every send with err and counts the attempts.

@@ -151,6 +151,9 @@ type Outbox interface {
 	MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error
 	// Postpone moves a delivery's next attempt without counting one.
 	Postpone(ctx context.Context, id int64, next time.Time, errText string) error
+	// RecordDeliveries writes a round's outcomes in one transaction,
+	// skipping deliveries that no longer exist.
+	RecordDeliveries(ctx context.Context, outs []DeliveryOutcome) error
 	// MarkDead gives up on a delivery; one with a fallback enqueues the
 	// next hop in the same transaction.
 	MarkDead(ctx context.Context, id int64, errText string) error
@@ -183,6 +186,27 @@ type Store interface {
 	Rules
 	Notifications
 	Close() error
+}
+
+// OutcomeKind is what became of one attempt at a delivery.
+type OutcomeKind string
+
+// Delivery outcomes.
+const (
+	OutcomeSent     OutcomeKind = "sent"
+	OutcomeRetry    OutcomeKind = "retry"    // failed; try again at Next
+	OutcomePostpone OutcomeKind = "postpone" // not attempted; try at Next
+	OutcomeDead     OutcomeKind = "dead"     // given up; the fallback, if any, is enqueued
+)
+
+// DeliveryOutcome is one delivery's outcome to record.
+type DeliveryOutcome struct {
+	ID         int64
+	Kind       OutcomeKind
+	ExternalID string    // sent: the platform's message id
+	At         time.Time // sent: when
+	Next       time.Time // retry, postpone: when to try again
+	Err        string
 }
 
 // NewNotification is one notification to store while resolving an intent.

@@ -52,7 +52,20 @@ type DB struct {
 	stmts       sync.Map       // query → rebound query
 	prepared    *preparedCache // nil: statements run unprepared
 	annotate    atomic.Pointer[func(*model.Message)]
+	// senderWindow is how many message ids one person_conversations
+	// window spans (id_window = id / senderWindow).
+	senderWindow int64
 }
+
+// senderWindowWidth is the width of a person_conversations id window;
+// migration 003 fills the table with the same number.
+const senderWindowWidth = 1 << 16
+
+// SetSenderWindowForTests narrows person_conversations' id windows, so
+// tests cross window boundaries with a handful of messages. Only for a
+// store that holds no messages yet: rows written with one width are not
+// found by lookups with another.
+func (db *DB) SetSenderWindowForTests(width int64) { db.senderWindow = max(width, 1) }
 
 // SetAnnotator installs fn, called on every new inbound message inside the
 // transaction that stores it; the tags it sets are stored with the message.
@@ -71,7 +84,7 @@ var _ store.Store = (*DB)(nil)
 // New wraps the pools. read and write may be the same pool; SQLite uses a
 // single-connection write pool so writers queue in Go, not in busy loops.
 func New(read, write *sql.DB, d Dialect, keys *crypto.Keyring) *DB {
-	return &DB{read: read, write: write, d: d, keys: keys}
+	return &DB{read: read, write: write, d: d, keys: keys, senderWindow: senderWindowWidth}
 }
 
 // Migrate applies pending migrations, each in its own transaction. Every

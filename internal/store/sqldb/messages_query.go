@@ -2,8 +2,10 @@ package sqldb
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 
 	"switchboard/internal/model"
@@ -43,7 +45,7 @@ func messageWhere(scope store.Scope, f store.MessageFilter, d Dialect) (*where, 
 		w.add("m.conversation_id = ?", f.ConversationID)
 	}
 	if f.SenderID != 0 {
-		w.add("m.sender_id = ?", f.SenderID)
+		w.add("m.sender_id = ?", f.SenderID) // listBySender adds the window
 	}
 	if f.OrgUnitID != 0 {
 		w.add("m.org_unit_id IN (SELECT descendant FROM org_unit_paths WHERE ancestor = ?)", f.OrgUnitID)
@@ -77,15 +79,23 @@ func messageWhere(scope store.Scope, f store.MessageFilter, d Dialect) (*where, 
 	return w, nil
 }
 
-// ListMessages returns messages in scope matching f, newest first.
+// ListMessages returns messages in scope matching f, newest first (oldest
+// first after a cursor f.After).
 func (db *DB) ListMessages(ctx context.Context, scope store.Scope, f store.MessageFilter) ([]model.Message, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
+	}
+	if f.SenderID != 0 {
+		return db.listBySender(ctx, scope, f)
 	}
 	w, err := messageWhere(scope, f, db.d)
 	if err != nil {
 		return nil, err
 	}
+	return db.listWhere(ctx, f, w)
+}
+
+func (db *DB) listWhere(ctx context.Context, f store.MessageFilter, w *where) ([]model.Message, error) {
 	args := append([]any{f.ViewerID, f.ViewerID}, w.args...)
 	args = append(args, f.Limit)
 	order := "DESC"
@@ -94,6 +104,59 @@ func (db *DB) ListMessages(ctx context.Context, scope store.Scope, f store.Messa
 	}
 	q := `SELECT ` + messageCols + ` FROM messages m WHERE ` + w.sql() + ` ORDER BY m.id ` + order + ` LIMIT ?`
 	return db.queryMessages(ctx, db.d.Rebind(q), args...)
+}
+
+// listBySender answers a sender filter without an index on
+// messages.sender_id (see migration 003): it visits the person's id windows
+// in person_conversations in the list's order and, in each, reads only the
+// messages of the conversations the person wrote in there, through
+// messages_conversation, until the page is full. Every message of the
+// person has its (window, conversation) row, written with it, and
+// m.sender_id still decides, so the result is exactly that of the plain
+// filter; windows partition the ids, so the pages of consecutive windows
+// concatenate in order. A page costs at most the person's conversations'
+// traffic in the windows it spans, however long the history.
+func (db *DB) listBySender(ctx context.Context, scope store.Scope, f store.MessageFilter) ([]model.Message, error) {
+	width := db.senderWindow
+	asc := f.After != 0
+	// The window to start from: the one of the cursor's next id.
+	next := int64(math.MaxInt64)
+	if asc {
+		next = f.After / width
+	} else if f.Before != 0 {
+		next = (f.Before - 1) / width
+	}
+	step := db.q(`SELECT MAX(id_window) FROM person_conversations WHERE person_id = ? AND id_window <= ?`)
+	if asc {
+		step = db.q(`SELECT MIN(id_window) FROM person_conversations WHERE person_id = ? AND id_window >= ?`)
+	}
+	out := []model.Message{}
+	for len(out) < f.Limit && next >= 0 {
+		var win sql.NullInt64
+		if err := db.read.QueryRowContext(ctx, step, f.SenderID, next).Scan(&win); err != nil {
+			return nil, fmt.Errorf("list messages: sender windows: %w", err)
+		}
+		if !win.Valid {
+			break
+		}
+		g := f
+		g.Limit = f.Limit - len(out)
+		w, err := messageWhere(scope, g, db.d)
+		if err != nil {
+			return nil, err
+		}
+		w.add("m.id >= ? AND m.id < ?", win.Int64*width, (win.Int64+1)*width)
+		w.add("m.conversation_id IN (SELECT conversation_id FROM person_conversations WHERE person_id = ? AND id_window = ?)", f.SenderID, win.Int64)
+		page, err := db.listWhere(ctx, g, w)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if next = win.Int64 - 1; asc {
+			next = win.Int64 + 1
+		}
+	}
+	return out, nil
 }
 
 // GetMessage returns one message if it is in scope.

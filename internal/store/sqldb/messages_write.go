@@ -1,6 +1,7 @@
 package sqldb
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -108,6 +109,9 @@ func (w *msgWriter) finish(fresh []model.Message, batch []store.NewMessage) erro
 	if err != nil {
 		return fmt.Errorf("inbox done: %w", err)
 	}
+	if err := w.senders(fresh); err != nil {
+		return fmt.Errorf("person conversations: %w", err)
+	}
 	if err := w.tags(fresh); err != nil {
 		return fmt.Errorf("tags: %w", err)
 	}
@@ -122,6 +126,41 @@ func (w *msgWriter) finish(fresh []model.Message, batch []store.NewMessage) erro
 		}
 		return w.db.d.IndexMessages(w.ctx, w.tx, ids, terms)
 	})
+}
+
+// senders records the person, id window and conversation of every fresh
+// message with a sender in person_conversations, which sender filters read
+// (listBySender). Once a person has written in a conversation in the
+// current window, the row exists and the insert only reads; an index on
+// messages.sender_id instead took an entry at each sender's place in every
+// commit, one dirty page per distinct sender of the batch.
+func (w *msgWriter) senders(fresh []model.Message) error {
+	type row struct{ person, window, conv int64 }
+	seen := make(map[row]bool, len(fresh))
+	var rows []row
+	for _, m := range fresh {
+		if m.SenderID == 0 {
+			continue
+		}
+		r := row{m.SenderID, m.ID / w.db.senderWindow, m.ConversationID}
+		if !seen[r] {
+			seen[r] = true
+			rows = append(rows, r)
+		}
+	}
+	// One order across nodes for the unique key's insert locks (see conversations).
+	slices.SortFunc(rows, func(a, b row) int {
+		return cmp.Or(cmp.Compare(a.person, b.person), cmp.Compare(a.window, b.window), cmp.Compare(a.conv, b.conv))
+	})
+	args := make([]any, 0, 3*len(rows))
+	for _, r := range rows {
+		args = append(args, r.person, r.window, r.conv)
+	}
+	return chunked(args, func(args []any) error {
+		_, err := w.tx.ExecContext(w.ctx, w.db.d.Rebind(`INSERT INTO person_conversations (person_id, id_window, conversation_id) VALUES `+
+			ValuesSQL(len(args)/3, "(?, ?, ?)")+` ON CONFLICT DO NOTHING`), args...)
+		return err
+	}, 3)
 }
 
 // tags stores the tags the annotator gave the batch's messages.

@@ -131,57 +131,106 @@ func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, until time
 	return out, rows.Err()
 }
 
-func (db *DB) updateDelivery(ctx context.Context, id int64, q string, args ...any) error {
-	res, err := db.write.ExecContext(ctx, db.q(q), append(args, id)...)
+// RecordDeliveries writes the outcomes of a round of sends in one
+// transaction: one flush for the round instead of one per delivery.
+// Outcomes of deliveries that no longer exist are skipped.
+func (db *DB) RecordDeliveries(ctx context.Context, outs []store.DeliveryOutcome) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		for _, o := range outs {
+			if _, err := db.recordOutcome(ctx, tx, o); err != nil {
+				return fmt.Errorf("delivery %d: %w", o.ID, err)
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("delivery %d: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("delivery %d: %w", id, store.ErrNotFound)
+		return fmt.Errorf("record %d delivery outcomes: %w", len(outs), err)
 	}
 	return nil
 }
 
+// recordOne writes one outcome in its own transaction; ErrNotFound when
+// there is no such delivery.
+func (db *DB) recordOne(ctx context.Context, o store.DeliveryOutcome) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		found, err := db.recordOutcome(ctx, tx, o)
+		if err == nil && !found {
+			err = store.ErrNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("delivery %d: %w", o.ID, err)
+		}
+		return nil
+	})
+}
+
+func (db *DB) recordOutcome(ctx context.Context, tx *sql.Tx, o store.DeliveryOutcome) (bool, error) {
+	now := ts(time.Now())
+	var q string
+	var args []any
+	switch o.Kind {
+	case store.OutcomeSent:
+		q, args = `UPDATE deliveries SET state = 'sent', attempts = attempts + 1, external_id = ?, last_error = '', lease_until = 0,
+			updated_at = ? WHERE id = ?`, []any{o.ExternalID, ts(o.At), o.ID}
+	case store.OutcomeRetry:
+		q, args = `UPDATE deliveries SET state = 'failed', attempts = attempts + 1, next_attempt_at = ?, last_error = ?, lease_until = 0,
+			updated_at = ? WHERE id = ?`, []any{ts(o.Next), o.Err, now, o.ID}
+	case store.OutcomePostpone:
+		q, args = `UPDATE deliveries SET next_attempt_at = ?, last_error = ?, lease_until = 0, updated_at = ? WHERE id = ?`,
+			[]any{ts(o.Next), o.Err, now, o.ID}
+	case store.OutcomeDead:
+		return db.markDead(ctx, tx, o.ID, o.Err)
+	default:
+		return false, fmt.Errorf("unknown outcome %q", o.Kind)
+	}
+	res, err := db.on(tx).ExecContext(ctx, db.q(q), args...)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
 // MarkSent records success and the platform's message id.
 func (db *DB) MarkSent(ctx context.Context, id int64, externalID string, at time.Time) error {
-	return db.updateDelivery(ctx, id, `UPDATE deliveries SET state = 'sent', attempts = attempts + 1, external_id = ?,
-		last_error = '', lease_until = 0, updated_at = ? WHERE id = ?`, externalID, ts(at))
+	return db.recordOne(ctx, store.DeliveryOutcome{ID: id, Kind: store.OutcomeSent, ExternalID: externalID, At: at})
 }
 
 // MarkRetry records a failed attempt and when to try again.
 func (db *DB) MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error {
-	return db.updateDelivery(ctx, id, `UPDATE deliveries SET state = 'failed', attempts = attempts + 1, next_attempt_at = ?,
-		last_error = ?, lease_until = 0, updated_at = ? WHERE id = ?`, ts(next), errText, ts(time.Now()))
+	return db.recordOne(ctx, store.DeliveryOutcome{ID: id, Kind: store.OutcomeRetry, Next: next, Err: errText})
 }
 
 // Postpone moves a delivery's next attempt without counting one (its
-// channel's breaker is open).
+// channel's breaker is open, or it is over the platform's rate limit).
 func (db *DB) Postpone(ctx context.Context, id int64, next time.Time, errText string) error {
-	return db.updateDelivery(ctx, id, `UPDATE deliveries SET next_attempt_at = ?, last_error = ?, lease_until = 0, updated_at = ?
-		WHERE id = ?`, ts(next), errText, ts(time.Now()))
+	return db.recordOne(ctx, store.DeliveryOutcome{ID: id, Kind: store.OutcomePostpone, Next: next, Err: errText})
 }
 
-// MarkDead gives up on a delivery and, in the same transaction, enqueues
+// MarkDead gives up on a delivery.
+func (db *DB) MarkDead(ctx context.Context, id int64, errText string) error {
+	return db.recordOne(ctx, store.DeliveryOutcome{ID: id, Kind: store.OutcomeDead, Err: errText})
+}
+
+// markDead gives up on a delivery and, in the same transaction, enqueues
 // its fallback's first hop, so a crash cannot leave a dead delivery whose
 // next channel was never tried.
-func (db *DB) MarkDead(ctx context.Context, id int64, errText string) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		d, err := db.scanDelivery(tx.QueryRowContext(ctx, db.q(`UPDATE deliveries SET state = 'dead', attempts = attempts + 1,
-			last_error = ?, lease_until = 0, updated_at = ? WHERE id = ? RETURNING `+deliveryCols), errText, ts(time.Now()), id))
-		if err != nil {
-			return notFound(err, "delivery", id)
-		}
-		if len(d.Fallback) == 0 {
-			return nil
-		}
-		next := d
-		next.ChannelID, next.Destination, next.Fallback = d.Fallback[0].ChannelID, d.Fallback[0].Destination, d.Fallback[1:]
-		next.PrevID, next.IdemKey, next.NextAttemptAt = d.ID, fmt.Sprintf("%s>%d", d.IdemKey, d.ChannelID), time.Time{}
-		if _, err := db.insertDelivery(ctx, tx, next); err != nil && err != errIdemRace {
-			return fmt.Errorf("delivery %d fallback: %w", id, err)
-		}
-		return nil
-	})
+func (db *DB) markDead(ctx context.Context, tx *sql.Tx, id int64, errText string) (bool, error) {
+	d, err := db.scanDelivery(tx.QueryRowContext(ctx, db.q(`UPDATE deliveries SET state = 'dead', attempts = attempts + 1,
+		last_error = ?, lease_until = 0, updated_at = ? WHERE id = ? RETURNING `+deliveryCols), errText, ts(time.Now()), id))
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	if err != nil || len(d.Fallback) == 0 {
+		return err == nil, err
+	}
+	next := d
+	next.ChannelID, next.Destination, next.Fallback = d.Fallback[0].ChannelID, d.Fallback[0].Destination, d.Fallback[1:]
+	next.PrevID, next.IdemKey, next.NextAttemptAt = d.ID, fmt.Sprintf("%s>%d", d.IdemKey, d.ChannelID), time.Time{}
+	if _, err := db.insertDelivery(ctx, tx, next); err != nil && err != errIdemRace {
+		return true, fmt.Errorf("fallback: %w", err)
+	}
+	return true, nil
 }
 
 // fallbackText encodes a fallback chain; none is stored as ”.

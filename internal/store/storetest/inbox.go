@@ -190,6 +190,7 @@ func testAcceptInbox(t *testing.T, s store.Store) {
 	if len(msgs) != 1 || msgs[0].ExternalID != "a" || msgs[0].OrgUnitID != o.deptA || msgs[0].SenderID == 0 || msgs[0].ConversationID == 0 {
 		t.Fatalf("stored messages = %+v", msgs)
 	}
+	msgs0 := msgs[0]
 	if n, _ := s.InboxDepth(ctx); n != 1 {
 		t.Errorf("InboxDepth = %d, want 1 (only the row without a target)", n)
 	}
@@ -215,6 +216,11 @@ func testAcceptInbox(t *testing.T, s store.Store) {
 	must(t, err)
 	if len(got) != 2 {
 		t.Errorf("search by conversation title found %d messages, want 2", len(got))
+	}
+	got, err = s.ListMessages(ctx, store.Scope{All: true}, store.MessageFilter{SenderID: msgs0.SenderID})
+	must(t, err)
+	if len(got) != 2 || got[0].ExternalID != "c" || got[1].ExternalID != "a" {
+		t.Errorf("messages by sender = %v, want c, a", got)
 	}
 }
 

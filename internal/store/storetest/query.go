@@ -9,9 +9,19 @@ import (
 	"switchboard/internal/store"
 )
 
+// narrowSenderWindows makes a store that answers sender filters window by
+// window (sqldb's person_conversations) use windows of two message ids, so
+// the fixtures' few messages span several and every page crosses windows.
+func narrowSenderWindows(s store.Store) {
+	if n, ok := s.(interface{ SetSenderWindowForTests(int64) }); ok {
+		n.SetSenderWindowForTests(2)
+	}
+}
+
 // corpus stores the message fixtures shared by the filter and scope tests
 // and returns their ids by external id.
 func corpus(t *testing.T, s store.Store) (org, byExt, map[string]model.Channel) {
+	narrowSenderWindows(s)
 	o := newOrg(t, s)
 	chs := map[string]model.Channel{
 		"A":  mustChannel(t, s, model.Channel{Kind: "wecom", Name: "A", OrgUnitID: o.deptA}),
@@ -48,6 +58,9 @@ func testMessageFilters(t *testing.T, s store.Store) {
 	one, err := s.GetMessage(ctx, all, m["m1"], 0)
 	must(t, err)
 	u1 := one.SenderID
+	five, err := s.GetMessage(ctx, all, m["m5"], 0)
+	must(t, err)
+	u4 := five.SenderID
 	cases := []struct {
 		name string
 		f    store.MessageFilter
@@ -57,6 +70,17 @@ func testMessageFilters(t *testing.T, s store.Store) {
 		{"channel", store.MessageFilter{ChannelID: chs["A"].ID}, []string{"m3", "m2", "m1"}},
 		{"conversation", store.MessageFilter{ConversationID: one.ConversationID}, []string{"m2", "m1"}},
 		{"sender", store.MessageFilter{SenderID: u1}, []string{"m3", "m1"}},
+		{"sender, limit", store.MessageFilter{SenderID: u1, Limit: 1}, []string{"m3"}},
+		{"sender with cursor", store.MessageFilter{SenderID: u1, Before: m["m3"]}, []string{"m1"}},
+		{"sender, cursor before all", store.MessageFilter{SenderID: u1, Before: m["m1"]}, nil},
+		{"sender, oldest first", store.MessageFilter{SenderID: u4, After: m["m1"]}, []string{"m5", "m6"}},
+		{"sender, after and limit", store.MessageFilter{SenderID: u4, After: m["m5"], Limit: 1}, []string{"m6"}},
+		{"sender and conversation", store.MessageFilter{SenderID: u1, ConversationID: one.ConversationID}, []string{"m1"}},
+		{"sender and other conversation", store.MessageFilter{SenderID: u4, ConversationID: one.ConversationID}, nil},
+		{"sender and kind", store.MessageFilter{SenderID: u1, Kind: model.KindImage}, []string{"m3"}},
+		{"sender and query", store.MessageFilter{SenderID: u4, Query: query("hello")}, []string{"m6"}},
+		{"sender and time", store.MessageFilter{SenderID: u4, Until: base.Add(6 * time.Minute)}, []string{"m5"}},
+		{"unknown sender", store.MessageFilter{SenderID: u4 + 1000}, nil},
 		{"org unit with subtree", store.MessageFilter{OrgUnitID: o.deptA}, []string{"m4", "m3", "m2", "m1"}},
 		{"org unit leaf", store.MessageFilter{OrgUnitID: o.teamA1}, []string{"m4"}},
 		{"kind", store.MessageFilter{Kind: model.KindImage}, []string{"m3"}},
@@ -93,6 +117,9 @@ func testMessageScope(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	o, m, _ := corpus(t, s)
 	deptA := store.Scope{Units: []int64{o.deptA}}
+	one, err := s.GetMessage(ctx, all, m["m1"], 0)
+	must(t, err)
+	u1 := one.SenderID
 	cases := []struct {
 		name  string
 		scope store.Scope
@@ -108,6 +135,9 @@ func testMessageScope(t *testing.T, s store.Store) {
 		{"filter cannot widen scope", deptA, store.MessageFilter{OrgUnitID: o.deptB}, nil},
 		{"search stays in scope", store.Scope{Units: []int64{o.deptB}}, store.MessageFilter{Query: query("紧急")}, []string{"m5"}},
 		{"search with no units", store.Scope{Units: []int64{}}, store.MessageFilter{Query: query("紧急")}, nil},
+		{"sender in scope", deptA, store.MessageFilter{SenderID: u1}, []string{"m3", "m1"}},
+		{"sender outside scope", store.Scope{Units: []int64{o.deptB}}, store.MessageFilter{SenderID: u1, Limit: 1}, nil},
+		{"sender with no units", store.Scope{Units: []int64{}}, store.MessageFilter{SenderID: u1}, nil},
 	}
 	for _, c := range cases {
 		got, err := s.ListMessages(ctx, c.scope, c.f)
