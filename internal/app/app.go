@@ -134,7 +134,9 @@ func (a *App) build() {
 		}}, Drivers()...)
 	a.Processor = intake.NewProcessor(intake.ProcessorConfig{Owner: cfg.NodeID, Lease: cfg.LeaseDuration, BatchMax: cfg.BatchMax,
 		ChannelInfo: a.channelRow}, a.Store, a.Bus, a.items, a.Metrics, log)
-	a.Dispatcher = outbox.New(outbox.Config{Owner: cfg.NodeID, Lease: cfg.LeaseDuration}, a.Store, a.Channels, a.Metrics, log)
+	a.Dispatcher = outbox.New(outbox.Config{Owner: cfg.NodeID, Lease: cfg.LeaseDuration, MaxAttempts: cfg.DeliveryAttempts,
+		BaseBackoff: cfg.DeliveryBackoff, BreakerThreshold: cfg.BreakerThreshold, BreakerCooldown: cfg.BreakerCooldown},
+		a.Store, a.Channels, a.Metrics, log)
 	a.Notifier = notify.New(notify.Config{Owner: cfg.NodeID, Lease: cfg.LeaseDuration, PublicURL: cfg.PublicURL,
 		Enqueued: a.Dispatcher.Wake}, a.Store, log)
 	authSvc := &auth.Service{Users: a.Store, SessionTTL: cfg.SessionTTL}

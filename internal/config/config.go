@@ -33,9 +33,15 @@ type Config struct {
 	BatchWait     time.Duration
 	LeaseDuration time.Duration
 	SessionTTL    time.Duration
-	MasterKeyFile string
-	BlobDir       string
-	AdminPassword string
+	// Outbound delivery: attempts before a delivery is dead, the first
+	// retry's wait (doubling after), and the per-channel circuit breaker.
+	DeliveryAttempts int
+	DeliveryBackoff  time.Duration
+	BreakerThreshold int
+	BreakerCooldown  time.Duration
+	MasterKeyFile    string
+	BlobDir          string
+	AdminPassword    string
 }
 
 // Option is one row of the table.
@@ -119,6 +125,14 @@ func Options() []Option {
 	add(opt("lease", "30s", "how long a node holds claimed work before another may take it", false, s, g))
 	s, g = dur(func(c *Config) *time.Duration { return &c.SessionTTL })
 	add(opt("session-ttl", "168h", "console session lifetime", false, s, g))
+	s, g = integer(func(c *Config) *int { return &c.DeliveryAttempts })
+	add(opt("delivery-attempts", "10", "attempts at an outbound delivery before it is dead (or falls back)", false, s, g))
+	s, g = dur(func(c *Config) *time.Duration { return &c.DeliveryBackoff })
+	add(opt("delivery-backoff", "1s", "wait before the first retry of a failed delivery; doubles each time, up to 10m, ±20 % jitter", false, s, g))
+	s, g = integer(func(c *Config) *int { return &c.BreakerThreshold })
+	add(opt("breaker-threshold", "5", "failed sends in a row that open a channel's circuit breaker", false, s, g))
+	s, g = dur(func(c *Config) *time.Duration { return &c.BreakerCooldown })
+	add(opt("breaker-cooldown", "30s", "how long an open breaker keeps deliveries off its channel", false, s, g))
 	s, g = str(func(c *Config) *string { return &c.MasterKeyFile })
 	add(opt("key-file", "", "file with the at-rest encryption keys (default <data-dir>/keys.json)", false, s, g))
 	s, g = str(func(c *Config) *string { return &c.BlobDir })
