@@ -84,3 +84,19 @@ type Notification struct {
 	DeliveryID int64             `json:"delivery_id,omitempty"`
 	CreatedAt  time.Time         `json:"created_at"`
 }
+
+// Alert kinds.
+const (
+	AlertDeliveryDead = "delivery_dead" // a delivery gave up with no fallback left
+)
+
+// Alert is something admins must hear about, sent to every admin's
+// notification chain and listed at /api/v1/alerts.
+type Alert struct {
+	ID        int64     `json:"id"`
+	Kind      string    `json:"kind"`
+	Subject   string    `json:"subject"` // what it is about, e.g. "delivery:12"
+	Detail    string    `json:"detail"`
+	Done      bool      `json:"sent"` // handed to the admins' channels
+	CreatedAt time.Time `json:"created_at"`
+}

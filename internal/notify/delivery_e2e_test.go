@@ -173,3 +173,36 @@ func TestTimedOutSendIsNotDeliveredTwice(t *testing.T) {
 		t.Errorf("platform saw %d requests and delivered %d messages, want 2 requests (one retry) and 1 delivery", len(at), len(delivered))
 	}
 }
+
+// When the last channel of a chain refuses for good, the admins hear of
+// it on their own channels and the alert is listed for them.
+func TestDeadDeliveryAlertsTheAdmins(t *testing.T) {
+	refuses := newFlaky(t, false, status(400))
+	adminInbox := newFlaky(t, false, status(200))
+	n, erp, _, _ := urgentSetup(t, func(c *config.Config) {}, refuses.srv.URL)
+	ops := n.CreateWebhook("运维通知", 1, adminInbox.srv.URL)
+	settings := map[string]any{"chain": []map[string]any{{"channel_id": ops.ID, "destination": "admin"}}}
+	if st := n.Do("PUT", "/api/v1/me/notify-settings", n.Token, settings, nil); st != http.StatusOK {
+		t.Fatalf("admin settings: %d", st)
+	}
+	if st, _ := n.Post(erp, apptest.NewMessage("m1", "line-3", "李四", "紧急：停电")); st != http.StatusOK {
+		t.Fatal("post failed")
+	}
+	apptest.WaitFor(t, 5*time.Second, "the admins' alert", func() bool {
+		_, got := adminInbox.requests()
+		return len(got) == 1
+	})
+	if _, got := adminInbox.requests(); !strings.Contains(got[0], "告警") || !strings.Contains(got[0], "400") {
+		t.Errorf("alert text: %s", got[0])
+	}
+	var alerts struct {
+		Items []struct {
+			Kind string `json:"kind"`
+			Sent bool   `json:"sent"`
+		} `json:"items"`
+	}
+	if st := n.Do("GET", "/api/v1/alerts", n.Token, nil, &alerts); st != http.StatusOK || len(alerts.Items) != 1 ||
+		alerts.Items[0].Kind != "delivery_dead" || !alerts.Items[0].Sent {
+		t.Errorf("alerts: %d %+v", st, alerts.Items)
+	}
+}

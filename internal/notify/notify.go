@@ -23,6 +23,7 @@ type Store interface {
 	GetMessage(ctx context.Context, scope store.Scope, id, viewerID int64) (model.Message, error)
 	GetConversation(ctx context.Context, scope store.Scope, id int64) (model.Conversation, error)
 	GetChannel(ctx context.Context, id int64) (model.Channel, error)
+	ListOrgUnits(ctx context.Context) ([]model.OrgUnit, error)
 }
 
 // Config tunes the engine.
@@ -118,7 +119,7 @@ func (e *Engine) Step(ctx context.Context) {
 			break
 		}
 	}
-	if e.flushDigests(ctx) || enqueued {
+	if e.flushDigests(ctx) || e.sendAlerts(ctx) || enqueued {
 		e.cfg.Enqueued()
 	}
 }

@@ -155,7 +155,8 @@ type Outbox interface {
 	// skipping deliveries that no longer exist.
 	RecordDeliveries(ctx context.Context, outs []DeliveryOutcome) error
 	// MarkDead gives up on a delivery; one with a fallback enqueues the
-	// next hop in the same transaction.
+	// next hop in the same transaction, one without raises an alert for
+	// the admins (unless it was an alert itself).
 	MarkDead(ctx context.Context, id int64, errText string) error
 	GetDelivery(ctx context.Context, id int64) (model.Delivery, error)
 	ListDeliveries(ctx context.Context, messageID int64) ([]model.Delivery, error)
@@ -242,6 +243,13 @@ type Notifications interface {
 	// UsersWithRole lists the enabled users holding role on unit or one of
 	// its ancestors — whose scope covers unit — in id order.
 	UsersWithRole(ctx context.Context, unit int64, role model.Role) ([]int64, error)
+	// ClaimAlerts leases up to limit alerts not yet sent to the admins.
+	ClaimAlerts(ctx context.Context, owner string, now, until time.Time, limit int) ([]model.Alert, error)
+	// ResolveAlert enqueues ds (one per admin) and marks the alert sent,
+	// in one transaction; deliveries that exist already are kept.
+	ResolveAlert(ctx context.Context, alertID int64, ds []model.Delivery) error
+	// ListAlerts returns the newest alerts first.
+	ListAlerts(ctx context.Context, limit int) ([]model.Alert, error)
 }
 
 // Rules stores the message rules. Each rule is kept whole as JSON beside

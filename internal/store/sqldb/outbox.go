@@ -221,8 +221,11 @@ func (db *DB) markDead(ctx context.Context, tx *sql.Tx, id int64, errText string
 	if err == sql.ErrNoRows {
 		return false, nil
 	}
-	if err != nil || len(d.Fallback) == 0 {
-		return err == nil, err
+	if err != nil {
+		return false, err
+	}
+	if len(d.Fallback) == 0 {
+		return true, db.raiseDeadLetter(ctx, tx, d)
 	}
 	next := d
 	next.ChannelID, next.Destination, next.Fallback = d.Fallback[0].ChannelID, d.Fallback[0].Destination, d.Fallback[1:]

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -225,5 +226,54 @@ func testOutboxPostpone(t *testing.T, s store.Store) {
 	must(t, err)
 	if len(due) != 1 || due[0].Attempts != 0 || due[0].LastError != "circuit open" {
 		t.Fatalf("after the new time: %+v", due)
+	}
+}
+
+// testDeadLetterAlert: a delivery that dies with no fallback left raises
+// one alert in the same step; sending the alert marks it; an alert's own
+// delivery dying raises none, and neither does a death with a fallback.
+func testDeadLetterAlert(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	f := newNotifyFixture(t, s)
+	enqueue := func(key string, fb []model.NotifyHop) model.Delivery {
+		d, err := s.Enqueue(ctx, nil, model.Delivery{ChannelID: f.ch.ID, Destination: "zhang", IdemKey: key, Payload: []byte(`{}`), Fallback: fb})
+		must(t, err)
+		return d
+	}
+	withFallback := enqueue("k-fb", []model.NotifyHop{{ChannelID: f.ch.ID, Destination: "zhang@acme.cn"}})
+	must(t, s.MarkDead(ctx, withFallback.ID, "503"))
+	if as, _ := s.ListAlerts(ctx, 10); len(as) != 0 {
+		t.Fatalf("a death with a fallback raised alerts: %+v", as)
+	}
+	last := enqueue("k-last", nil)
+	must(t, s.MarkDead(ctx, last.ID, "400 chat not found"))
+	as, err := s.ListAlerts(ctx, 10)
+	must(t, err)
+	if len(as) != 1 || as[0].Kind != model.AlertDeliveryDead || as[0].Subject != fmt.Sprintf("delivery:%d", last.ID) ||
+		!strings.Contains(as[0].Detail, "400 chat not found") || as[0].Done {
+		t.Fatalf("alerts = %+v", as)
+	}
+	now := time.Now()
+	claimed, err := s.ClaimAlerts(ctx, "n1", now, now.Add(time.Minute), 10)
+	must(t, err)
+	if again, _ := s.ClaimAlerts(ctx, "n2", now, now.Add(time.Minute), 10); len(claimed) != 1 || len(again) != 0 {
+		t.Fatalf("claims: %d then %d", len(claimed), len(again))
+	}
+	alertDelivery := model.Delivery{ChannelID: f.ch.ID, Destination: "admin", IdemKey: fmt.Sprintf("alert:%d:1", claimed[0].ID), Payload: []byte(`{}`)}
+	must(t, s.ResolveAlert(ctx, claimed[0].ID, []model.Delivery{alertDelivery}))
+	must(t, s.ResolveAlert(ctx, claimed[0].ID, []model.Delivery{alertDelivery})) // a retry adds nothing
+	if n, _ := s.OutboxDepth(ctx); n != 2 {                                      // the fallback hop and the alert
+		t.Errorf("outbox depth %d, want 2", n)
+	}
+	if as, _ = s.ListAlerts(ctx, 10); !as[0].Done {
+		t.Errorf("alert not marked sent: %+v", as[0])
+	}
+	due, err := s.ClaimDeliveries(ctx, "n1", time.Now(), time.Now().Add(time.Minute), 10)
+	must(t, err)
+	for _, d := range due {
+		must(t, s.MarkDead(ctx, d.ID, "admin channel down too"))
+	}
+	if as, _ = s.ListAlerts(ctx, 10); len(as) != 2 { // the fallback hop's death; the alert's raises none
+		t.Errorf("after the alert delivery died: %d alerts, want 2: %+v", len(as), as)
 	}
 }

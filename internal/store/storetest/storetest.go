@@ -64,6 +64,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DigestFlush", testDigestFlush},
 		{"DeliveryFallback", testDeliveryFallback},
 		{"OutboxPostpone", testOutboxPostpone},
+		{"DeadLetterAlert", testDeadLetterAlert},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

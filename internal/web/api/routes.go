@@ -48,6 +48,7 @@ func (a *API) table() []Route {
 		{"PUT", "/api/v1/users/{id}/notify-settings", "Replace a user's notification settings (admin, or the user)", "notify", false, a.putNotifySettings},
 		{"GET", "/api/v1/me/notifications", "Your notifications, newest first, each with the path its deliveries took", "notify", false, a.listNotifications},
 
+		{"GET", "/api/v1/alerts", "Alerts for admins (deliveries that failed for good), newest first (admin)", "notify", false, a.listAlerts},
 		{"GET", "/api/v1/audit", "Audit trail (admin, auditor)", "governance", false, a.listAudit},
 		{"GET", "/api/v1/errors", "The numbered error catalogue", "meta", true, a.listErrors},
 		{"GET", "/api/v1/openapi.json", "This API's OpenAPI document", "meta", true, a.openAPI},

@@ -42,3 +42,16 @@ ALTER TABLE deliveries ADD COLUMN prev_id INTEGER
 ALTER TABLE deliveries ADD COLUMN fallback TEXT NOT NULL DEFAULT ''
 --;
 CREATE INDEX deliveries_notification ON deliveries (notification_id)
+--;
+CREATE TABLE alerts (
+	id INTEGER PRIMARY KEY,
+	kind TEXT NOT NULL,
+	subject TEXT NOT NULL,
+	detail TEXT NOT NULL,
+	done INTEGER NOT NULL DEFAULT 0,
+	owner TEXT NOT NULL DEFAULT '',
+	lease_until INTEGER NOT NULL DEFAULT 0,
+	created_at INTEGER NOT NULL
+)
+--;
+CREATE INDEX alerts_pending ON alerts (id) WHERE done = 0
