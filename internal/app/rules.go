@@ -42,15 +42,16 @@ func (r *ruleSet) annotate(m *model.Message) {
 	m.Notify = notifyRequest(out)
 }
 
-// notifyRequest is what the outcome asks of notifications, nil for nothing.
+// notifyRequest is what the outcome asks of notifications and automatic
+// replies, nil for nothing.
 // Urgent and P1 imply "now" even when no rule said notify.
 func notifyRequest(o rules.Outcome) *model.NotifyRequest {
 	urgent := o.Urgent || o.Priority == "P1"
-	if o.Notify == "" && !urgent {
+	if o.Notify == "" && !urgent && o.AutoReply == "" {
 		return nil
 	}
 	r := &model.NotifyRequest{Mode: o.Notify, Urgent: o.Urgent, Priority: o.Priority,
-		DigestInterval: time.Duration(o.DigestInterval), RuleIDs: o.RuleIDs}
+		DigestInterval: time.Duration(o.DigestInterval), RuleIDs: o.RuleIDs, AutoReply: o.AutoReply}
 	if urgent {
 		r.Mode = model.NotifyNow
 	}

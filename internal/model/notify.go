@@ -8,9 +8,10 @@ const (
 	NotifyDigest = "digest"
 )
 
-// NotifyRequest is what matching rules ask for a new inbound message. It is
+// NotifyRequest is what matching rules ask to happen after a new inbound
+// message is stored: notifications (Mode) and an automatic reply. It is
 // stored in the intake commit as an intent, so a crash right after the 2xx
-// still notifies.
+// still notifies and replies.
 type NotifyRequest struct {
 	Mode           string        `json:"mode"` // NotifyNow or NotifyDigest
 	Urgent         bool          `json:"urgent,omitempty"`
@@ -19,6 +20,8 @@ type NotifyRequest struct {
 	// Routes name who is told; none means the heads of the message's department.
 	Routes  []NotifyRoute `json:"routes,omitempty"`
 	RuleIDs []int64       `json:"rule_ids,omitempty"` // the rules that asked
+	// AutoReply is text to answer the sender with in their conversation.
+	AutoReply string `json:"auto_reply,omitempty"`
 }
 
 // NotifyRoute is a team (an org unit) or the holders of a role; a role

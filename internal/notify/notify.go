@@ -9,10 +9,13 @@ package notify
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
 
+	"switchboard/internal/channel"
 	"switchboard/internal/model"
 	"switchboard/internal/store"
 )
@@ -24,6 +27,7 @@ type Store interface {
 	GetConversation(ctx context.Context, scope store.Scope, id int64) (model.Conversation, error)
 	GetChannel(ctx context.Context, id int64) (model.Channel, error)
 	ListOrgUnits(ctx context.Context) ([]model.OrgUnit, error)
+	Enqueue(ctx context.Context, m *store.NewMessage, d model.Delivery) (model.Delivery, error)
 }
 
 // Config tunes the engine.
@@ -130,6 +134,14 @@ func (e *Engine) resolve(ctx context.Context, in model.NotifyIntent, now time.Ti
 	if err != nil {
 		return err
 	}
+	if in.Request.AutoReply != "" {
+		if err := e.autoReply(ctx, msg, in.Request.AutoReply); err != nil {
+			return fmt.Errorf("auto-reply: %w", err)
+		}
+	}
+	if in.Request.Mode == "" {
+		return e.st.ResolveIntent(ctx, in.ID, nil)
+	}
 	users, err := e.recipients(ctx, msg, in.Request)
 	if err != nil {
 		return err
@@ -192,4 +204,25 @@ func (e *Engine) recipients(ctx context.Context, msg model.Message, req model.No
 		}
 	}
 	return out, nil
+}
+
+// autoReply answers the sender in their conversation, as a reply to their
+// message. Its key is the message's, so resolving the intent again (after
+// a crash) finds the reply already queued instead of sending a second.
+func (e *Engine) autoReply(ctx context.Context, msg model.Message, text string) error {
+	conv, err := e.st.GetConversation(ctx, store.Scope{All: true}, msg.ConversationID)
+	if err != nil {
+		return err
+	}
+	payload, err := json.Marshal(channel.Outbound{Text: text, ReplyTo: msg.ExternalID, SenderName: "Switchboard"})
+	if err != nil {
+		return err
+	}
+	key := fmt.Sprintf("autoreply:%d", msg.ID)
+	now := time.Now().UTC()
+	nm := &store.NewMessage{OrgUnitID: conv.OrgUnitID, Kind: msg.ChannelKind, Direction: model.Outbound,
+		Envelope: model.Envelope{ChannelID: msg.ChannelID, ExternalID: "out:" + key, ConvID: conv.ExternalID,
+			SenderName: "Switchboard", Kind: model.KindText, Text: text, SentAt: now, ReceivedAt: now}}
+	_, err = e.st.Enqueue(ctx, nm, model.Delivery{ChannelID: msg.ChannelID, Destination: conv.ExternalID, Payload: payload, IdemKey: key})
+	return err
 }

@@ -181,3 +181,45 @@ func TestNotifySettingsAreValidatedAndPrivate(t *testing.T) {
 		t.Errorf("the denied change of someone else's settings is not in the audit log: %+v", audit.Items)
 	}
 }
+
+// A rule's auto-reply answers the sender in their own conversation, once,
+// even when the platform sends the message again.
+func TestAutoReplyAnswersInTheConversation(t *testing.T) {
+	n := apptest.Start(t)
+	dept := n.CreateOrgUnit(1, "客服部")
+	platform := newInbox(t)
+	app := n.CreateWebhook("App 客服", dept, platform.srv.URL)
+	rule := map[string]any{"name": "进度", "conditions": map[string]any{"keywords": map[string]any{"any": []string{"进度"}}},
+		"actions": map[string]any{"auto_reply": "已收到，我们正在处理，稍后答复您。"}}
+	if st := n.Do("POST", "/api/v1/rules", n.Token, rule, nil); st != http.StatusCreated {
+		t.Fatalf("rule: %d", st)
+	}
+	msg := apptest.NewMessage("c-1", "customer-42", "王五", "我的订单进度怎么样了？")
+	for range 2 { // the platform retries
+		if st, body := n.Post(app, msg); st != http.StatusOK {
+			t.Fatalf("post: %d %s", st, body)
+		}
+	}
+	apptest.WaitFor(t, 2*time.Second, "the auto-reply", func() bool { return len(platform.messages()) == 1 })
+	got := platform.messages()[0]
+	if got.Conversation.ID != "customer-42" || got.Text != "已收到，我们正在处理，稍后答复您。" {
+		t.Errorf("auto-reply = %+v", got)
+	}
+	var conv struct {
+		Items []struct {
+			Direction string `json:"direction"`
+			Text      string `json:"text"`
+		} `json:"items"`
+	}
+	apptest.WaitFor(t, time.Second, "the reply in the conversation", func() bool {
+		n.Do("GET", "/api/v1/messages?limit=10", n.Token, nil, &conv)
+		return len(conv.Items) == 2
+	})
+	if conv.Items[0].Direction != "out" || conv.Items[0].Text != "已收到，我们正在处理，稍后答复您。" {
+		t.Errorf("conversation = %+v", conv.Items)
+	}
+	time.Sleep(1200 * time.Millisecond)
+	if len(platform.messages()) != 1 {
+		t.Errorf("platform got %d replies, want 1", len(platform.messages()))
+	}
+}
