@@ -39,6 +39,12 @@ func (a *API) getNotifySettings(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s)
 }
 
+// MyNotifySettings returns the caller's own notification settings. The
+// console uses it too.
+func (a *API) MyNotifySettings(r *http.Request) (model.NotifySettings, error) {
+	return a.Store.NotifySettings(r.Context(), principal(r).User.ID)
+}
+
 func (a *API) putNotifySettings(w http.ResponseWriter, r *http.Request) {
 	id, ok := a.settingsUser(w, r, "notify_settings.update")
 	if !ok {
@@ -49,6 +55,24 @@ func (a *API) putNotifySettings(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	s, err := a.saveNotifySettings(r, id, s)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s)
+}
+
+// SetMyNotifySettings validates s and stores it as the caller's own
+// settings; a refusal is errcode.InvalidRequest and stores nothing. The
+// console uses it too.
+func (a *API) SetMyNotifySettings(r *http.Request, s model.NotifySettings) (model.NotifySettings, error) {
+	return a.saveNotifySettings(r, principal(r).User.ID, s)
+}
+
+// saveNotifySettings stores s for user id, whom the caller was already
+// allowed to change.
+func (a *API) saveNotifySettings(r *http.Request, id int64, s model.NotifySettings) (model.NotifySettings, error) {
 	s.UserID = id
 	if s.Chain == nil {
 		s.Chain = []model.NotifyHop{}
@@ -57,48 +81,53 @@ func (a *API) putNotifySettings(w http.ResponseWriter, r *http.Request) {
 		s.Highlights = []string{}
 	}
 	if err := notify.ValidateSettings(s); err != nil {
-		a.fail(w, r, errcode.InvalidRequest.With("%v", err))
-		return
+		return s, errcode.InvalidRequest.With("%v", err)
 	}
 	for i, hop := range s.Chain {
 		if _, err := a.Store.GetChannel(r.Context(), hop.ChannelID); err != nil {
-			a.fail(w, r, errcode.InvalidRequest.With("chain[%d]: channel %d does not exist", i, hop.ChannelID))
-			return
+			return s, errcode.InvalidRequest.With("chain[%d]: channel %d does not exist", i, hop.ChannelID)
 		}
 	}
 	if _, err := a.Store.GetUser(r.Context(), id); err != nil {
-		a.fail(w, r, err)
-		return
+		return s, err
 	}
 	if err := a.Store.SetNotifySettings(r.Context(), s); err != nil {
-		a.fail(w, r, err)
-		return
+		return s, err
 	}
 	a.Audit.Record(r, "notify_settings.update", "user:"+strconv.FormatInt(id, 10), true, "")
-	writeJSON(w, http.StatusOK, s)
+	return s, nil
 }
 
-// notificationView is a notification with the path its deliveries took.
-type notificationView struct {
+// NotificationView is a notification with the path its deliveries took.
+type NotificationView struct {
 	model.Notification
 	Deliveries []model.Delivery `json:"deliveries"`
 }
 
-func (a *API) listNotifications(w http.ResponseWriter, r *http.Request) {
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+// MyNotifications returns the caller's notifications, newest first, each
+// with its deliveries in the order they were made. The console uses it too.
+func (a *API) MyNotifications(r *http.Request, limit int) ([]NotificationView, error) {
 	ns, err := a.Store.ListNotifications(r.Context(), principal(r).User.ID, limit)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return nil, err
 	}
-	out := make([]notificationView, len(ns))
+	out := make([]NotificationView, len(ns))
 	for i, n := range ns {
 		ds, err := a.Store.NotificationDeliveries(r.Context(), n.ID)
 		if err != nil {
-			a.fail(w, r, err)
-			return
+			return nil, err
 		}
-		out[i] = notificationView{Notification: n, Deliveries: ds}
+		out[i] = NotificationView{Notification: n, Deliveries: ds}
+	}
+	return out, nil
+}
+
+func (a *API) listNotifications(w http.ResponseWriter, r *http.Request) {
+	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
+	out, err := a.MyNotifications(r, limit)
+	if err != nil {
+		a.fail(w, r, err)
+		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }

@@ -25,7 +25,7 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // pages are the page templates; each is parsed together with layout.html.
-var pages = []string{"login", "inbox", "conversation", "problem", "rules"}
+var pages = []string{"login", "inbox", "conversation", "problem", "rules", "notifications"}
 
 // Console serves the web UI.
 type Console struct {
@@ -62,6 +62,8 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /rules", c.signedIn(c.rulesView))
 	mux.Handle("POST /rules", c.signedIn(c.saveRules))
 	mux.Handle("POST /rules/dry-run", c.signedIn(c.dryRun))
+	mux.Handle("GET /notifications", c.signedIn(c.notificationsView))
+	mux.Handle("POST /notifications/settings", c.signedIn(c.saveSettings))
 }
 
 // signedIn resolves the caller like the API does, but answers an anonymous

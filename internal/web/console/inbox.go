@@ -97,6 +97,8 @@ type inboxData struct {
 	Channels map[int64]string  `json:"channels"`
 	Convs    map[int64]string  `json:"convs"`
 	Strings  map[string]string `json:"strings"`
+	// Highlights are the reader's keywords, for rows the script builds from the live stream.
+	Highlights []string `json:"highlights"`
 }
 
 func (c *Console) inbox(w http.ResponseWriter, r *http.Request) {
@@ -115,7 +117,13 @@ func (c *Console) inbox(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, err)
 		return
 	}
-	data := inboxData{Page: "inbox", Filter: f, Channels: channelNames(page.Channels), Strings: jsStrings(langOf(r))}
+	settings, err := c.api.MyNotifySettings(r)
+	if err != nil {
+		c.fail(w, r, err)
+		return
+	}
+	data := inboxData{Page: "inbox", Filter: f, Channels: channelNames(page.Channels), Strings: jsStrings(langOf(r)),
+		Highlights: cleanKeywords(settings.Highlights)}
 	if page.Error == "" {
 		if err := c.fillRows(r, sf, &page, &data); err != nil {
 			c.fail(w, r, err)
@@ -125,10 +133,17 @@ func (c *Console) inbox(w http.ResponseWriter, r *http.Request) {
 	c.render(w, r, status, "inbox", view{Title: "inbox.title", Page: page, Data: data})
 }
 
+// visibleChannels lists the channels in the caller's scope, as GET
+// /api/v1/channels does.
+func (c *Console) visibleChannels(r *http.Request) ([]model.Channel, error) {
+	p, _ := auth.From(r.Context())
+	return c.api.Store.ListChannels(r.Context(), p.Scope)
+}
+
 // fillOptions loads the channels and departments the caller may filter by.
 func (c *Console) fillOptions(r *http.Request, page *inboxPage) error {
 	p, _ := auth.From(r.Context())
-	chs, err := c.api.Store.ListChannels(r.Context(), p.Scope)
+	chs, err := c.visibleChannels(r)
 	if err != nil {
 		return err
 	}
@@ -160,6 +175,10 @@ func (c *Console) fillRows(r *http.Request, sf store.MessageFilter, page *inboxP
 		return err
 	}
 	page.Rows = makeRows(res.Items, data.Channels, convs)
+	m := newMatcher(data.Highlights)
+	for i := range page.Rows {
+		page.Rows[i].Parts = m.parts(page.Rows[i].Snippet)
+	}
 	data.Convs = convs
 	if res.NextCursor != "" {
 		page.MoreURL = "/?" + page.Filter.query(res.NextCursor)

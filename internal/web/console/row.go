@@ -18,6 +18,7 @@ type row struct {
 	Channel  string
 	Conv     string // conversation title, "" when untitled
 	Snippet  string
+	Parts    []part // Snippet with the reader's highlight keywords marked (inbox only)
 	When     string // server-side rendering of the time; the script localises it
 	Stamp    string // RFC 3339, for <time datetime>
 	Outbound bool

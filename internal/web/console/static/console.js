@@ -7,6 +7,7 @@
   var data = {};
   var S = {};
   var pendingConvs = {};
+  var marks = []; // the reader's highlight keywords, folded, longest first
 
   function pad(n) { return n < 10 ? "0" + n : "" + n; }
 
@@ -59,6 +60,43 @@
     return chars.length > 160 ? chars.slice(0, 160).join("") + "…" : s;
   }
 
+  // fold lowers one character at a time, like the server, so positions in
+  // the folded text are positions in the original.
+  function fold(s) { return Array.from(s).map(function (c) { return c.toLowerCase(); }); }
+
+  function markAt(folded, i) {
+    for (var k = 0; k < marks.length; k++) {
+      var kw = marks[k], j = 0;
+      while (j < kw.length && folded[i + j] === kw[j]) { j++; }
+      if (j === kw.length) { return j; }
+    }
+    return 0;
+  }
+
+  // fillMarked writes s into el as text, wrapping the reader's keywords in
+  // <mark>; message text only ever becomes text nodes, never HTML.
+  function fillMarked(el, s) {
+    el.textContent = "";
+    var chars = Array.from(s), folded = fold(s), start = 0, i = 0;
+    function add(text, mark) { // joins neighbours of the same kind, like the server
+      if (!text) { return; }
+      var last = el.lastChild;
+      if (last && (last.nodeName === "MARK") === mark) { last.textContent += text; return; }
+      var node = mark ? document.createElement("mark") : document.createTextNode("");
+      node.textContent = text;
+      el.appendChild(node);
+    }
+    while (i < chars.length) {
+      var n = marks.length ? markAt(folded, i) : 0;
+      if (!n) { i++; continue; }
+      add(chars.slice(start, i).join(""), false);
+      add(chars.slice(i, i + n).join(""), true);
+      i += n;
+      start = i;
+    }
+    add(chars.slice(start).join(""), false);
+  }
+
   function fromTemplate(id) {
     return document.getElementById(id).content.firstElementChild.cloneNode(true);
   }
@@ -98,7 +136,7 @@
     convTitle(li.querySelector(".conv"), m.conversation_id);
     fillKind(li, m.kind);
     setTime(li, m);
-    setText(li, ".text", snippet(m));
+    fillMarked(li.querySelector(".text"), snippet(m));
     fillTags(li, m.tags);
     var star = li.querySelector(".star");
     star.setAttribute("data-id", m.id);
@@ -243,6 +281,9 @@
     data.convs = data.convs || {};
     data.channels = data.channels || {};
     S = data.strings || {};
+    marks = (data.highlights || []).map(function (k) { return fold(k.trim()); })
+      .filter(function (k) { return k.length > 0; })
+      .sort(function (a, b) { return b.length - a.length; });
     if (data.page === "inbox") { connect(onInboxMessage); }
     if (data.page === "conversation") { connect(onConversationMessage); }
   }
