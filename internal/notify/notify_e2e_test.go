@@ -133,6 +133,7 @@ func TestNotifySettingsAreValidatedAndPrivate(t *testing.T) {
 	n := apptest.Start(t)
 	dept := n.CreateOrgUnit(1, "客服部")
 	ch := n.CreateWebhook("mail", dept, "http://127.0.0.1:1/")
+	other := n.CreateWebhook("财务 mail", n.CreateOrgUnit(1, "财务部"), "http://127.0.0.1:1/")
 	zhang, zhangToken := n.CreateUser("zhang", "agent", dept)
 	_, liToken := n.CreateUser("li", "agent", dept)
 	var e struct {
@@ -148,6 +149,8 @@ func TestNotifySettingsAreValidatedAndPrivate(t *testing.T) {
 		{"half a quiet window", "/api/v1/me/notify-settings", zhangToken, map[string]any{"quiet_from": "22:00"}, http.StatusBadRequest},
 		{"unknown channel", "/api/v1/me/notify-settings", zhangToken,
 			map[string]any{"chain": []map[string]any{{"channel_id": 999, "destination": "x"}}}, http.StatusBadRequest},
+		{"another department's channel", "/api/v1/me/notify-settings", zhangToken,
+			map[string]any{"chain": []map[string]any{{"channel_id": other.ID, "destination": "x"}}}, http.StatusBadRequest},
 		{"someone else's", fmt.Sprintf("/api/v1/users/%d/notify-settings", zhang), liToken, map[string]any{"dnd": false}, http.StatusForbidden},
 		{"admin sets a user's", fmt.Sprintf("/api/v1/users/%d/notify-settings", zhang), n.Token,
 			map[string]any{"chain": []map[string]any{{"channel_id": ch.ID, "destination": "zhang@acme.cn"}}, "dnd": true}, http.StatusOK},

@@ -84,7 +84,13 @@ func (a *API) saveNotifySettings(r *http.Request, id int64, s model.NotifySettin
 		return s, errcode.InvalidRequest.With("%v", err)
 	}
 	for i, hop := range s.Chain {
-		if _, err := a.Store.GetChannel(r.Context(), hop.ChannelID); err != nil {
+		ch, err := a.Store.GetChannel(r.Context(), hop.ChannelID)
+		if err != nil {
+			return s, errcode.InvalidRequest.With("chain[%d]: channel %d does not exist", i, hop.ChannelID)
+		}
+		// Only channels the caller may see: a hand-made request must not
+		// route through another department's channel.
+		if ok, err := a.inScope(r.Context(), principal(r).Scope, ch.OrgUnitID); err != nil || !ok {
 			return s, errcode.InvalidRequest.With("chain[%d]: channel %d does not exist", i, hop.ChannelID)
 		}
 	}
