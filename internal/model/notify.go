@@ -1,6 +1,12 @@
 package model
 
-import "time"
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
 
 // Notification modes.
 const (
@@ -60,7 +66,7 @@ type NotifySettings struct {
 	TZ        string `json:"tz,omitempty"` // IANA name, default Asia/Shanghai
 	DND       bool   `json:"dnd"`          // do not disturb: everything but urgent waits
 	// DigestEvery is the personal digest interval; 0 uses the rule's.
-	DigestEvery time.Duration `json:"digest_every,omitempty"`
+	DigestEvery time.Duration `json:"digest_every,omitempty"` // "2h" in JSON
 	Highlights  []string      `json:"highlights"` // keywords highlighted in the inbox
 }
 
@@ -102,4 +108,69 @@ type Alert struct {
 	Detail    string    `json:"detail"`
 	Done      bool      `json:"sent"` // handed to the admins' channels
 	CreatedAt time.Time `json:"created_at"`
+}
+
+// notifySettingsJSON is NotifySettings on the wire, where the digest
+// interval is written "2h" or "30m", not in nanoseconds.
+type notifySettingsJSON struct {
+	UserID      int64       `json:"user_id"`
+	Chain       []NotifyHop `json:"chain"`
+	QuietFrom   string      `json:"quiet_from,omitempty"`
+	QuietTo     string      `json:"quiet_to,omitempty"`
+	TZ          string      `json:"tz,omitempty"`
+	DND         bool        `json:"dnd"`
+	DigestEvery any         `json:"digest_every,omitempty"`
+	Highlights  []string    `json:"highlights"`
+}
+
+// MarshalJSON writes the digest interval as a duration string.
+func (s NotifySettings) MarshalJSON() ([]byte, error) {
+	j := notifySettingsJSON{UserID: s.UserID, Chain: s.Chain, QuietFrom: s.QuietFrom, QuietTo: s.QuietTo, TZ: s.TZ,
+		DND: s.DND, Highlights: s.Highlights}
+	if s.DigestEvery > 0 {
+		j.DigestEvery = ShortDuration(s.DigestEvery)
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads the digest interval as "2h" (or nanoseconds).
+func (s *NotifySettings) UnmarshalJSON(b []byte) error {
+	var j notifySettingsJSON
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&j); err != nil {
+		return err
+	}
+	*s = NotifySettings{UserID: j.UserID, Chain: j.Chain, QuietFrom: j.QuietFrom, QuietTo: j.QuietTo, TZ: j.TZ, DND: j.DND, Highlights: j.Highlights}
+	switch v := j.DigestEvery.(type) {
+	case nil:
+	case string:
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("digest_every: %q is not a duration such as 2h or 30m", v)
+		}
+		s.DigestEvery = d
+	case json.Number:
+		n, err := v.Int64()
+		if err != nil {
+			return fmt.Errorf("digest_every: %v is not a duration", v)
+		}
+		s.DigestEvery = time.Duration(n)
+	default:
+		return fmt.Errorf("digest_every: want a duration such as \"2h\"")
+	}
+	return nil
+}
+
+// ShortDuration formats d without zero tails: "2h", "30m", "1h30m".
+func ShortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }

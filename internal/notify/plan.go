@@ -2,7 +2,6 @@ package notify
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"switchboard/internal/model"
@@ -40,19 +39,7 @@ func decide(req model.NotifyRequest, s model.NotifySettings, now time.Time) deci
 		return decision{now: true}
 	}
 	every := digestEvery(req, s)
-	return decision{due: boundary(now, every), reason: "digest every " + short(every)}
-}
-
-// short formats d without zero tails: "2h", "30m", "1h30m".
-func short(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
+	return decision{due: boundary(now, every), reason: "digest every " + model.ShortDuration(every)}
 }
 
 func digestEvery(req model.NotifyRequest, s model.NotifySettings) time.Duration {

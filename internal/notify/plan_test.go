@@ -61,7 +61,7 @@ func TestValidateSettings(t *testing.T) {
 
 func TestShortDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{2 * time.Hour: "2h", time.Minute: "1m", 90 * time.Minute: "1h30m", 45 * time.Second: "45s"} {
-		if got := short(d); got != want {
+		if got := model.ShortDuration(d); got != want {
 			t.Errorf("short(%v) = %q, want %q", d, got, want)
 		}
 	}

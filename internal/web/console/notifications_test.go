@@ -158,11 +158,11 @@ type storedSettings struct {
 		ChannelID   int64  `json:"channel_id"`
 		Destination string `json:"destination"`
 	} `json:"chain"`
-	QuietFrom   string        `json:"quiet_from"`
-	QuietTo     string        `json:"quiet_to"`
-	DND         bool          `json:"dnd"`
-	DigestEvery time.Duration `json:"digest_every"`
-	Highlights  []string      `json:"highlights"`
+	QuietFrom   string   `json:"quiet_from"`
+	QuietTo     string   `json:"quiet_to"`
+	DND         bool     `json:"dnd"`
+	DigestEvery string   `json:"digest_every"`
+	Highlights  []string `json:"highlights"`
 }
 
 func mySettings(n *apptest.Node, token string) storedSettings {
@@ -188,7 +188,7 @@ func TestNotificationSettingsFormSavesAndRefusesWithValuesKept(t *testing.T) {
 	}
 	got := mySettings(n, token)
 	if len(got.Chain) != 1 || got.Chain[0].ChannelID != ch.ID || got.Chain[0].Destination != "ou_alice" || got.QuietFrom != "22:00" ||
-		got.QuietTo != "07:30" || !got.DND || got.DigestEvery != 30*time.Minute || strings.Join(got.Highlights, ",") != "紧急,停机,Outage" {
+		got.QuietTo != "07:30" || !got.DND || got.DigestEvery != "30m" || strings.Join(got.Highlights, ",") != "紧急,停机,Outage" {
 		t.Errorf("stored settings = %+v", got)
 	}
 	refusals(t, b, csrf, ch.ID)
