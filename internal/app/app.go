@@ -19,6 +19,7 @@ import (
 	"switchboard/internal/blob"
 	"switchboard/internal/bus"
 	"switchboard/internal/channel"
+	"switchboard/internal/channel/feishu"
 	"switchboard/internal/channel/webhook"
 	"switchboard/internal/config"
 	"switchboard/internal/crypto"
@@ -36,7 +37,7 @@ import (
 
 // Drivers lists every channel kind; adding a platform adds one line here.
 func Drivers() []channel.Driver {
-	return []channel.Driver{webhook.Driver{}}
+	return []channel.Driver{webhook.Driver{}, feishu.Driver{}}
 }
 
 // App is one running Switchboard node.

@@ -67,7 +67,7 @@ type NotifySettings struct {
 	DND       bool   `json:"dnd"`          // do not disturb: everything but urgent waits
 	// DigestEvery is the personal digest interval; 0 uses the rule's.
 	DigestEvery time.Duration `json:"digest_every,omitempty"` // "2h" in JSON
-	Highlights  []string      `json:"highlights"` // keywords highlighted in the inbox
+	Highlights  []string      `json:"highlights"`             // keywords highlighted in the inbox
 }
 
 // NotificationState is where a notification stands.
