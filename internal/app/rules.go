@@ -51,7 +51,7 @@ func notifyRequest(o rules.Outcome) *model.NotifyRequest {
 		return nil
 	}
 	r := &model.NotifyRequest{Mode: o.Notify, Urgent: o.Urgent, Priority: o.Priority,
-		DigestInterval: time.Duration(o.DigestInterval), RuleIDs: o.RuleIDs, AutoReply: o.AutoReply}
+		DigestInterval: time.Duration(o.DigestInterval), RuleIDs: o.RuleIDs, AutoReply: o.AutoReply, Via: o.Via}
 	if urgent {
 		r.Mode = model.NotifyNow
 	}

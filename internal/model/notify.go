@@ -28,6 +28,8 @@ type NotifyRequest struct {
 	RuleIDs []int64       `json:"rule_ids,omitempty"` // the rules that asked
 	// AutoReply is text to answer the sender with in their conversation.
 	AutoReply string `json:"auto_reply,omitempty"`
+	// Via orders the recipients' chains by channel (a rule's fallback chain).
+	Via []int64 `json:"via,omitempty"`
 }
 
 // NotifyRoute is a team (an org unit) or the holders of a role; a role

@@ -153,6 +153,7 @@ func (e *Engine) resolve(ctx context.Context, in model.NotifyIntent, now time.Ti
 		if err != nil {
 			return err
 		}
+		s.Chain = orderChain(s.Chain, in.Request.Via)
 		n := store.NewNotification{Notification: model.Notification{UserID: uid, MessageID: msg.ID, Mode: in.Request.Mode}}
 		d := decide(in.Request, s, now)
 		switch {

@@ -42,6 +42,30 @@ func decide(req model.NotifyRequest, s model.NotifySettings, now time.Time) deci
 	return decision{due: boundary(now, every), reason: "digest every " + model.ShortDuration(every)}
 }
 
+// orderChain puts the hops on the channels of via first, in via's order,
+// then the rest in the person's own order: a rule says "Feishu, then
+// email, then SMS", the person says where they are on each.
+func orderChain(chain []model.NotifyHop, via []int64) []model.NotifyHop {
+	if len(via) == 0 {
+		return chain
+	}
+	out := make([]model.NotifyHop, 0, len(chain))
+	used := make([]bool, len(chain))
+	for _, ch := range via {
+		for i, h := range chain {
+			if !used[i] && h.ChannelID == ch {
+				out, used[i] = append(out, h), true
+			}
+		}
+	}
+	for i, h := range chain {
+		if !used[i] {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
 func digestEvery(req model.NotifyRequest, s model.NotifySettings) time.Duration {
 	switch {
 	case s.DigestEvery > 0:

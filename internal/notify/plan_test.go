@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -63,6 +64,23 @@ func TestShortDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{2 * time.Hour: "2h", time.Minute: "1m", 90 * time.Minute: "1h30m", 45 * time.Second: "45s"} {
 		if got := model.ShortDuration(d); got != want {
 			t.Errorf("short(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestOrderChainFollowsTheRule(t *testing.T) {
+	feishu, mail, sms := model.NotifyHop{ChannelID: 1, Destination: "ou_z"}, model.NotifyHop{ChannelID: 2, Destination: "z@acme.cn"}, model.NotifyHop{ChannelID: 3, Destination: "+86138"}
+	person := []model.NotifyHop{feishu, mail, sms}
+	for _, tc := range []struct {
+		via  []int64
+		want []model.NotifyHop
+	}{
+		{nil, person},
+		{[]int64{3, 2}, []model.NotifyHop{sms, mail, feishu}},
+		{[]int64{9, 2}, []model.NotifyHop{mail, feishu, sms}}, // a channel the person is not on is skipped
+	} {
+		if got := orderChain(person, tc.via); !slices.Equal(got, tc.want) {
+			t.Errorf("via %v: %v, want %v", tc.via, got, tc.want)
 		}
 	}
 }

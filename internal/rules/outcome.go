@@ -27,6 +27,7 @@ type Outcome struct {
 	RetentionClass string   `json:"retention_class,omitempty"`
 	Confidential   bool     `json:"confidential,omitempty"`
 	AutoReply      string   `json:"auto_reply,omitempty"`
+	Via            []int64  `json:"via,omitempty"` // the first rule's channel order for notifications
 	StoppedBy      int64    `json:"stopped_by,omitempty"` // id of the rule whose Stop ended evaluation
 }
 
@@ -79,6 +80,9 @@ func (o *Outcome) add(a Actions) {
 	firstString(&o.Category, a.Category)
 	firstString(&o.RetentionClass, a.RetentionClass)
 	firstString(&o.AutoReply, a.AutoReply)
+	if o.Via == nil && len(a.Via) > 0 {
+		o.Via = slices.Clone(a.Via)
+	}
 	if o.Task == nil && !a.Task.IsZero() {
 		t := a.Task
 		o.Task = &t

@@ -103,6 +103,10 @@ type Actions struct {
 	RetentionClass string   `json:"retention_class,omitempty" yaml:"retention_class,omitempty"`
 	Confidential   bool     `json:"confidential,omitempty" yaml:"confidential,omitempty"`
 	AutoReply      string   `json:"auto_reply,omitempty" yaml:"auto_reply,omitempty"`
+	// Via orders the channels a notification tries (e.g. Feishu, then
+	// email, then SMS) among those in each recipient's own chain; hops not
+	// named follow in the person's order.
+	Via []int64 `json:"via,omitempty" yaml:"via,omitempty"`
 }
 
 // Route sends the message to a team (org unit), the holders of a role, or a person.

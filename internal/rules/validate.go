@@ -229,6 +229,11 @@ func validateActions(a Actions) *ValidationError {
 	default:
 		return fieldErr("actions.notify", "%q is not one of now, digest", a.Notify)
 	}
+	for i, id := range a.Via {
+		if id <= 0 {
+			return fieldErr(fmt.Sprintf("actions.via[%d]", i), "must be a channel id")
+		}
+	}
 	if a.DigestInterval < 0 || (a.DigestInterval > 0 && a.DigestInterval.D() < time.Minute) {
 		return fieldErr("actions.digest_interval", "must be at least 1m")
 	}
