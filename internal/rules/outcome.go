@@ -27,7 +27,7 @@ type Outcome struct {
 	RetentionClass string   `json:"retention_class,omitempty"`
 	Confidential   bool     `json:"confidential,omitempty"`
 	AutoReply      string   `json:"auto_reply,omitempty"`
-	Via            []int64  `json:"via,omitempty"` // the first rule's channel order for notifications
+	Via            []int64  `json:"via,omitempty"`        // the first rule's channel order for notifications
 	StoppedBy      int64    `json:"stopped_by,omitempty"` // id of the rule whose Stop ended evaluation
 }
 
