@@ -19,6 +19,7 @@ import (
 	"switchboard/internal/blob"
 	"switchboard/internal/bus"
 	"switchboard/internal/channel"
+	"switchboard/internal/channel/dingtalk"
 	"switchboard/internal/channel/feishu"
 	"switchboard/internal/channel/webhook"
 	"switchboard/internal/config"
@@ -37,7 +38,7 @@ import (
 
 // Drivers lists every channel kind; adding a platform adds one line here.
 func Drivers() []channel.Driver {
-	return []channel.Driver{webhook.Driver{}, feishu.Driver{}}
+	return []channel.Driver{webhook.Driver{}, feishu.Driver{}, dingtalk.Driver{}}
 }
 
 // App is one running Switchboard node.

@@ -25,7 +25,7 @@ type channelView struct {
 }
 
 // publicSettings are config keys safe to show; everything else is secret.
-var publicSettings = []string{"url", "mode", "app_id", "base_url"}
+var publicSettings = []string{"url", "mode", "app_id", "app_key", "robot_code", "base_url", "oapi_base_url", "send_as", "reply_in_thread"}
 
 func (a *API) view(ctx context.Context, c model.Channel) channelView {
 	v := channelView{Channel: c, CallbackURL: fmt.Sprintf("%s/hooks/%s/%d", a.PublicURL, c.Kind, c.ID),

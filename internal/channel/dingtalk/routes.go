@@ -1,0 +1,90 @@
+package dingtalk
+
+import (
+	"sync"
+	"time"
+)
+
+// maxRoutes bounds the conversations remembered per channel.
+const maxRoutes = 50_000
+
+// webhookMargin: a sessionWebhook is not used in its last minute, so a
+// reply never races its expiry.
+const webhookMargin = time.Minute
+
+// route is what a callback taught about reaching a conversation: its
+// sessionWebhook while valid, and afterwards the proactive API to use.
+type route struct {
+	group   bool   // conversationType "2"
+	staffID string // single chats: the user's staffId, for oToMessages/batchSend
+	webhook string
+	expires time.Time
+}
+
+// routes remembers, per conversationId, how to reach it. It lives in
+// memory only: after a restart, or on another node of a cluster, replies
+// go proactively (groups by conversationId; 1:1 chats need the
+// "user:<staffId>" destination until the next message arrives).
+type routes struct {
+	mu  sync.Mutex
+	now func() time.Time
+	max int
+	m   map[string]route
+}
+
+func newRoutes(max int, now func() time.Time) *routes {
+	return &routes{now: now, max: max, m: map[string]route{}}
+}
+
+// note records a conversation's route from a callback. A retried older
+// push carries an older webhook, so the one expiring last is kept.
+func (r *routes) note(conv string, rt route) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old, known := r.m[conv]
+	if known && old.expires.After(rt.expires) {
+		rt.webhook, rt.expires = old.webhook, old.expires
+	}
+	if !known && len(r.m) >= r.max {
+		r.evict()
+	}
+	r.m[conv] = rt
+}
+
+// evict makes room: first conversations whose webhook has expired, then,
+// if all are live, an arbitrary tenth. Callers hold r.mu.
+func (r *routes) evict() {
+	now := r.now()
+	for k, rt := range r.m {
+		if !now.Before(rt.expires) {
+			delete(r.m, k)
+		}
+	}
+	for k := range r.m {
+		if len(r.m) < r.max-r.max/10 {
+			break
+		}
+		delete(r.m, k)
+	}
+}
+
+// get returns what is known of a conversation, and whether its webhook
+// may still be used.
+func (r *routes) get(conv string) (rt route, known, live bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rt, known = r.m[conv]
+	live = known && rt.webhook != "" && r.now().Add(webhookMargin).Before(rt.expires)
+	return rt, known, live
+}
+
+// dropWebhook forgets a webhook DingTalk refused, unless a newer one
+// replaced it meanwhile.
+func (r *routes) dropWebhook(conv, webhook string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if rt, ok := r.m[conv]; ok && rt.webhook == webhook {
+		rt.webhook, rt.expires = "", time.Time{}
+		r.m[conv] = rt
+	}
+}
