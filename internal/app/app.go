@@ -149,6 +149,7 @@ func (a *App) build() {
 	srv := &web.Server{API: a.API, Channels: a.Channels, Metrics: a.Metrics, Log: log, Ready: a.ready,
 		Console: console.New(a.API)}
 	a.Handler = srv.Handler()
+	a.Metrics.WatchChannels(a.channelSamples)
 }
 
 // stored publishes what an intake commit stored and wakes the notifier
@@ -318,7 +319,8 @@ func (a *App) followChannelChanges(ctx context.Context) {
 	}
 }
 
-// gauges refreshes queue depth gauges.
+// gauges refreshes queue depth gauges. Channel health is read at scrape
+// time instead (channelSamples).
 func (a *App) gauges(ctx context.Context) {
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
@@ -329,10 +331,6 @@ func (a *App) gauges(ctx context.Context) {
 		if n, err := a.Store.InboxDepth(ctx); err == nil {
 			a.Metrics.InboxDepth.Set(float64(n))
 		}
-		for id, ch := range a.Channels.Live() {
-			_, row, _ := a.Channels.Get(ctx, id)
-			a.Metrics.ChannelHealth.WithLabelValues(fmt.Sprint(id), row.Kind).Set(healthValue(ch.Health().State))
-		}
 		select {
 		case <-ctx.Done():
 			return
@@ -341,12 +339,16 @@ func (a *App) gauges(ctx context.Context) {
 	}
 }
 
-func healthValue(s model.HealthState) float64 {
-	switch s {
-	case model.HealthConnected:
-		return 1
-	case model.HealthDegraded:
-		return 0.5
+// channelSamples is the health of this node's live channels, as the
+// console shows it, for the metrics scrape. Only started instances count:
+// building one per scrape for every stored channel would be neither cheap
+// nor this node's business.
+func (a *App) channelSamples() []metrics.ChannelSample {
+	live := a.Channels.Live()
+	out := make([]metrics.ChannelSample, len(live))
+	for i, in := range live {
+		out[i] = metrics.ChannelSample{ID: in.Row.ID, Kind: in.Row.Kind, Name: in.Row.Name,
+			Health: a.API.EffectiveHealth(in.Row, in.Channel.Health())}
 	}
-	return 0
+	return out
 }

@@ -50,6 +50,15 @@ type Channel interface {
 	Health() model.Health
 }
 
+// Tester is implemented by channels that can prove their settings work with
+// one cheap request to the platform: the console's "test connection". Test
+// bypasses any cached token, so a secret changed on the platform shows at
+// once, and records the outcome in Health. The error carries the
+// platform's own message, for the admin to act on.
+type Tester interface {
+	Test(ctx context.Context) error
+}
+
 // Env is what a driver may use to build a channel.
 type Env struct {
 	Sink          Sink

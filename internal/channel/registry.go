@@ -103,13 +103,21 @@ func (r *Registry) Forget(id int64) {
 	}
 }
 
-// Live returns a snapshot of the started channels.
-func (r *Registry) Live() map[int64]Channel {
+// Instance is a started channel and the row it was built from.
+type Instance struct {
+	Row     model.Channel
+	Channel Channel
+}
+
+// Live returns a snapshot of the started channels, by id. Metrics read it
+// at every scrape, so it never builds or loads anything.
+func (r *Registry) Live() []Instance {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := make(map[int64]Channel, len(r.live))
-	for id, e := range r.live {
-		out[id] = e.ch
+	out := make([]Instance, 0, len(r.live))
+	for _, e := range r.live {
+		out = append(out, Instance{Row: e.row, Channel: e.ch})
 	}
+	r.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i].Row.ID < out[j].Row.ID })
 	return out
 }

@@ -34,6 +34,7 @@ func commands() []command {
 		{"admin", "manage users, tokens, passwords and channels", admin},
 		{"bench", "measure ingest throughput and latency", bench},
 		{"keys", "rotate the at-rest encryption key: keys rotate", keys},
+		{"simulate", "run fake Feishu and DingTalk platforms; --send posts signed callbacks to a channel", simulate},
 		{"version", "print the version", func(_ context.Context, env Env, _ []string) error {
 			fmt.Fprintln(env.Stdout, "switchboard", Version)
 			return nil

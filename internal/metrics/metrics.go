@@ -23,7 +23,7 @@ type Metrics struct {
 	Deliveries      *prometheus.CounterVec // by kind and result
 	SSEClients      prometheus.Gauge
 	APIErrors       *prometheus.CounterVec // by code
-	ChannelHealth   *prometheus.GaugeVec   // by channel id, kind, state
+	// Channel health is collected at scrape time: see WatchChannels.
 }
 
 // New creates and registers all collectors.
@@ -58,11 +58,9 @@ func New() *Metrics {
 			Help: "Connected live-update clients."}),
 		APIErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "switchboard_api_errors_total",
 			Help: "Error responses by catalogue code."}, []string{"code"}),
-		ChannelHealth: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "switchboard_channel_up",
-			Help: "1 when the channel is connected, 0.5 degraded, 0 down."}, []string{"channel", "kind"}),
 	}
 	r.MustRegister(m.IntakeAccepted, m.IntakeDuplicate, m.IntakeRejected, m.CommitBatch, m.CommitSeconds,
 		m.ProcessLag, m.Processed, m.ProcessErrors, m.OutboxDepth, m.InboxDepth, m.Deliveries, m.SSEClients,
-		m.APIErrors, m.ChannelHealth)
+		m.APIErrors)
 	return m
 }

@@ -34,6 +34,14 @@ func (s *Server) Sent() []Sent {
 	return slices.Clone(s.sent)
 }
 
+// SentSince lists what the app delivered after the first n, so that a
+// watcher (switchboard simulate) can print each delivery once as it arrives.
+func (s *Server) SentSince(n int) []Sent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.sent[min(max(n, 0), len(s.sent)):])
+}
+
 // SentTo lists what reached a conversation (by conversationId) or a user
 // ("user:<staffId>": 1:1 sends and robot-chat cards), card updates aside.
 func (s *Server) SentTo(dest string) []Sent {

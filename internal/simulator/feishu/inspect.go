@@ -32,6 +32,14 @@ func (s *Server) Sent() []Sent {
 	return slices.Clone(s.sent)
 }
 
+// SentSince lists what the app delivered after the first n, so that a
+// watcher (switchboard simulate) can print each delivery once as it arrives.
+func (s *Server) SentSince(n int) []Sent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.sent[min(max(n, 0), len(s.sent)):])
+}
+
 // SentTo lists the sends and replies that went to a chat.
 func (s *Server) SentTo(chatID string) []Sent {
 	var out []Sent

@@ -40,19 +40,27 @@ func (a *API) view(ctx context.Context, c model.Channel) channelView {
 	if ch, _, err := a.Channels.Get(ctx, c.ID); err == nil {
 		v.Health = ch.Health()
 	}
-	// Sends failing in a row mark it degraded; an open breaker, down.
+	v.Health = a.EffectiveHealth(c, v.Health)
+	return v
+}
+
+// EffectiveHealth is a channel's health as the console shows it and the
+// metrics export it: the adapter's own view h, overridden by the outbox
+// (sends failing in a row: degraded; an open breaker: down) and by the
+// channel being disabled.
+func (a *API) EffectiveHealth(c model.Channel, h model.Health) model.Health {
 	if b, ok := a.Outbox.(breakerState); ok {
 		switch b.ChannelState(c.ID) {
 		case "degraded":
-			v.Health.State = model.HealthDegraded
+			h.State = model.HealthDegraded
 		case "down":
-			v.Health.State = model.HealthDown
+			h.State = model.HealthDown
 		}
 	}
 	if !c.Enabled {
-		v.Health.State = model.HealthDown
+		h.State = model.HealthDown
 	}
-	return v
+	return h
 }
 
 // inScope reports whether unit lies in the caller's scope.

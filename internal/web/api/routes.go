@@ -18,6 +18,7 @@ func (a *API) table() []Route {
 		{"GET", "/api/v1/channels/{id}", "Channel detail with callback URL and health", "channels", false, a.getChannel},
 		{"PATCH", "/api/v1/channels/{id}", "Rename, move, enable/disable or reconfigure a channel (admin)", "channels", false, a.updateChannel},
 		{"DELETE", "/api/v1/channels/{id}", "Delete a channel without messages (admin)", "channels", false, a.deleteChannel},
+		{"POST", "/api/v1/channels/{id}/test", "Test connection: prove the channel's credentials or reply URL with one platform request and update its health; 200 with ok or the platform's error (admin)", "channels", false, a.testChannel},
 
 		{"GET", "/api/v1/conversations", "List conversations in scope", "messages", false, a.listConversations},
 		{"GET", "/api/v1/conversations/{id}", "Conversation detail", "messages", false, a.getConversation},
