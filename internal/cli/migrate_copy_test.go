@@ -150,6 +150,12 @@ func digest(t *testing.T, st store.Store) string {
 		if m.SenderID != 0 {
 			p, ids, err := st.GetPerson(ctx, m.SenderID)
 			add([]any{p, ids}, err)
+			// Sender filters read person_conversations, which the copy carries.
+			bySender, err := st.ListMessages(ctx, store.Scope{All: true}, store.MessageFilter{SenderID: m.SenderID, Limit: 500})
+			add(len(bySender), err)
+			if err == nil && len(bySender) == 0 {
+				t.Errorf("message %d: none found by its sender %d", m.ID, m.SenderID)
+			}
 		}
 	}
 	entries, err := st.ListAudit(ctx, 1000, false)

@@ -16,6 +16,7 @@ import (
 	"switchboard/internal/errcode"
 	"switchboard/internal/metrics"
 	"switchboard/internal/model"
+	"switchboard/internal/search"
 	"switchboard/internal/store"
 )
 
@@ -40,8 +41,10 @@ type WriterConfig struct {
 }
 
 type request struct {
-	env  model.Envelope
-	done chan result
+	env    model.Envelope
+	target *store.Target
+	terms  string // search.BodyTerms of env, when it has a target
+	done   chan result
 }
 
 type result struct {
@@ -80,6 +83,13 @@ func (w *Writer) Accept(ctx context.Context, env model.Envelope) (channel.Accept
 	}
 	env.AcceptedNano = time.Now().UnixNano()
 	req := &request{env: env, done: donePool.Get().(chan result)}
+	// Work that needs only the envelope happens here, on the caller's
+	// goroutine, not on the single writer's.
+	if w.cfg.Target != nil {
+		if req.target = w.cfg.Target(env.ChannelID); req.target != nil {
+			req.terms = search.BodyTerms(env.Text, env.SenderName)
+		}
+	}
 	w.mu.RLock()
 	if w.closed {
 		w.mu.RUnlock()
@@ -179,10 +189,7 @@ func (w *Writer) commit(batch []*request) {
 	lease := start.Add(w.cfg.Lease)
 	entries := make([]store.InboxEntry, len(batch))
 	for i, r := range batch {
-		entries[i] = store.InboxEntry{Envelope: r.env, Owner: w.cfg.Owner, LeaseUntil: lease}
-		if w.cfg.Target != nil {
-			entries[i].Target = w.cfg.Target(r.env.ChannelID)
-		}
+		entries[i] = store.InboxEntry{Envelope: r.env, Owner: w.cfg.Owner, LeaseUntil: lease, Target: r.target, Terms: r.terms}
 	}
 	// The commit must not be cut short by a caller's context: callers wait for it.
 	ids, msgs, err := w.store.AcceptInbox(context.Background(), entries)

@@ -97,5 +97,27 @@ func QueryTerms(q string) []string {
 // MessageTerms is what a message is found by: its text, its sender's name
 // and its conversation's title. Every writer of the index uses it.
 func MessageTerms(text, sender, title string) string {
-	return IndexText(text + " " + sender + " " + title)
+	return WithTitle(BodyTerms(text, sender), title)
+}
+
+// BodyTerms is the part of MessageTerms that depends on the message alone,
+// so the intake path computes it before the message reaches the single
+// writer, which only adds the title: MessageTerms(text, sender, title) is
+// WithTitle(BodyTerms(text, sender), title).
+func BodyTerms(text, sender string) string { return IndexText(text + " " + sender) }
+
+// WithTitle adds a conversation title's terms to a message's BodyTerms.
+func WithTitle(body, title string) string { return JoinTerms(body, IndexText(title)) }
+
+// JoinTerms joins the terms of two texts into the terms of both: a space
+// separates runs, so indexing two texts joined by one is the same as
+// joining their terms.
+func JoinTerms(a, b string) string {
+	switch {
+	case b == "":
+		return a
+	case a == "":
+		return b
+	}
+	return a + " " + b
 }

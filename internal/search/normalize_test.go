@@ -42,3 +42,20 @@ func TestQueryTermsEmptyForPunctuation(t *testing.T) {
 		t.Fatalf("terms = %v, want none", terms)
 	}
 }
+
+// TestMessageTermsInParts: the writer joins BodyTerms, computed on the
+// intake path, with the title's terms; that must be exactly the terms of
+// the whole, whatever the parts hold at their edges.
+func TestMessageTermsInParts(t *testing.T) {
+	parts := []string{"", " ", "紧急", "这个问题很紧急", "Server DOWN", "订单ORD-2024出错了", "—", "a", "急 ", " 紧", "Ünïcode ÄÖ"}
+	for _, text := range parts {
+		for _, sender := range parts {
+			for _, title := range parts {
+				whole := IndexText(text + " " + sender + " " + title)
+				if got := WithTitle(BodyTerms(text, sender), title); got != whole {
+					t.Errorf("text %q sender %q title %q: parts give %q, whole %q", text, sender, title, got, whole)
+				}
+			}
+		}
+	}
+}

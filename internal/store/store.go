@@ -68,6 +68,9 @@ type InboxEntry struct {
 	Owner      string
 	LeaseUntil time.Time
 	Target     *Target // for AcceptInbox: where the message belongs; nil = leave the row to processors
+	// Terms, if set, is search.BodyTerms of the envelope's text and sender
+	// name, computed by the caller so the writer does not have to.
+	Terms string
 }
 
 // Target is what processing needs to know about a message's channel.
@@ -106,6 +109,7 @@ type NewMessage struct {
 	Kind      string // channel kind
 	Envelope  model.Envelope
 	Direction model.Direction
+	Terms     string // search.BodyTerms of the envelope, if already computed
 }
 
 // MessageFilter narrows a message list. Zero fields do not filter.

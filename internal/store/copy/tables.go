@@ -46,6 +46,8 @@ var Tables = []Table{
 		Order: "id", Identity: true},
 	{Name: "messages", Cols: cols("id channel_id channel_kind org_unit_id conversation_id external_id direction " +
 		"sender_id sender_name kind body sent_at received_at"), Order: "id", Blobs: set("body"), Identity: true},
+	{Name: "person_conversations", Cols: cols("person_id id_window conversation_id org_unit_id"),
+		Order: "person_id, id_window, conversation_id, org_unit_id"},
 	{Name: "message_tags", Cols: cols("message_id tag"), Order: "message_id, tag"},
 	{Name: "stars", Cols: cols("user_id message_id"), Order: "user_id, message_id"},
 	{Name: "reads", Cols: cols("user_id message_id read_at"), Order: "user_id, message_id"},
@@ -60,6 +62,7 @@ var Tables = []Table{
 	{Name: "notify_intents", Cols: cols("id message_id request done owner lease_until created_at"), Order: "id", Identity: true},
 	{Name: "notifications", Cols: cols("id user_id message_id mode state reason due_at delivery_id owner lease_until created_at"),
 		Order: "id", Identity: true},
+	{Name: "alerts", Cols: cols("id kind subject detail done owner lease_until created_at"), Order: "id", Identity: true},
 }
 
 // searchTables hold derived search terms; they are not copied but must be

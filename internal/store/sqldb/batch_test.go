@@ -9,17 +9,20 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-func TestChunkedSizesArePowersOfTwo(t *testing.T) {
+func TestChunkedShapes(t *testing.T) {
 	for _, tc := range []struct {
 		items, width int
 		want         []int // rows per call
 	}{
 		{0, 1, nil},
 		{1, 1, []int{1}},
-		{77, 1, []int{64, 8, 4, 1}},
+		{31, 1, []int{31}},
+		{64, 1, []int{64}},
+		{77, 1, []int{64, 13}},
 		{256, 1, []int{256}},
-		{600, 1, []int{256, 256, 64, 16, 8}},
-		{14, 2, []int{4, 2, 1}}, // 7 rows of 2 items
+		{600, 1, []int{256, 256, 64, 24}},
+		{14, 2, []int{7}},        // 7 rows of 2 items
+		{300, 2, []int{128, 22}}, // 150 rows of 2
 	} {
 		var got []int
 		err := chunked(make([]int, tc.items), func(c []int) error {

@@ -51,6 +51,7 @@ type DB struct {
 	keys        *crypto.Keyring
 	stmts       sync.Map       // query → rebound query
 	prepared    *preparedCache // nil: statements run unprepared
+	cache       *writeCache    // nil: the message writer looks everything up
 	annotate    atomic.Pointer[func(*model.Message)]
 	// senderWindow is how many message ids one person_conversations
 	// window spans (id_window = id / senderWindow).
@@ -170,8 +171,33 @@ func (db *DB) q(query string) string {
 	return r
 }
 
-func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := db.write.BeginTx(ctx, nil)
+func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error { return db.txThen(ctx, fn, nil) }
+
+// txThen is tx that runs then after a successful commit, before the write
+// connection serves the next transaction: with a single write connection
+// (the only case where the write cache is on), no transaction runs between
+// a commit and its then.
+func (db *DB) txThen(ctx context.Context, fn func(*sql.Tx) error, then func()) error {
+	if then == nil {
+		tx, err := db.write.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if err := fn(tx); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		err = tx.Commit()
+		db.prepareWanted(ctx)
+		return err
+	}
+	c, err := db.write.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.prepareWanted(ctx) // deferred first, so it runs after c.Close
+	defer c.Close()
+	tx, err := c.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -179,9 +205,11 @@ func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
 		_ = tx.Rollback()
 		return err
 	}
-	err = tx.Commit()
-	db.prepareWanted(ctx)
-	return err
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	then()
+	return nil
 }
 
 // prepareWanted prepares the statements the last transaction ran unprepared.
@@ -197,7 +225,7 @@ func (db *DB) prepareWanted(ctx context.Context) {
 // and are processed again; and the log is sequential, so the next durable
 // commit (every acknowledged intake batch) flushes it anyway. That halves
 // the flushes per message without weakening "ack after durable commit".
-func (db *DB) txRelaxed(ctx context.Context, fn func(*sql.Tx) error) error {
+func (db *DB) txRelaxed(ctx context.Context, fn func(*sql.Tx) error, then func()) error {
 	c, err := db.write.Conn(ctx)
 	if err != nil {
 		return err
@@ -212,8 +240,8 @@ func (db *DB) txRelaxed(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err == nil {
 		if err = fn(tx); err != nil {
 			_ = tx.Rollback()
-		} else {
-			err = tx.Commit()
+		} else if err = tx.Commit(); err == nil && then != nil {
+			then() // before c is released (see txThen)
 		}
 	}
 	if rerr := restore(); rerr != nil {

@@ -30,7 +30,8 @@ func (db *DB) AppendInbox(ctx context.Context, entries []store.InboxEntry) ([]in
 func (db *DB) AcceptInbox(ctx context.Context, entries []store.InboxEntry) ([]int64, []model.Message, error) {
 	ids := make([]int64, len(entries))
 	var msgs []model.Message
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	var w *msgWriter
+	err := db.txThen(ctx, func(tx *sql.Tx) error {
 		var pending []store.InboxEntry
 		var pendingAt []int
 		var batch []store.NewMessage
@@ -40,7 +41,7 @@ func (db *DB) AcceptInbox(ctx context.Context, entries []store.InboxEntry) ([]in
 				continue
 			}
 			batch = append(batch, store.NewMessage{OrgUnitID: e.Target.OrgUnitID, Kind: e.Target.Kind,
-				Envelope: e.Envelope, Direction: model.Inbound})
+				Envelope: e.Envelope, Direction: model.Inbound, Terms: e.Terms})
 		}
 		if len(pending) > 0 {
 			got := make([]int64, len(pending))
@@ -55,12 +56,13 @@ func (db *DB) AcceptInbox(ctx context.Context, entries []store.InboxEntry) ([]in
 			return nil
 		}
 		var err error
-		if msgs, err = db.newMsgWriter(ctx, tx).store(batch); err != nil {
+		w = db.newMsgWriter(ctx, tx)
+		if msgs, err = w.store(batch); err != nil {
 			return err
 		}
 		messageIDs(entries, msgs, ids)
 		return nil
-	})
+	}, db.afterCommit(&w))
 	if err != nil {
 		return nil, nil, fmt.Errorf("accept inbox (%d entries): %w", len(entries), err)
 	}

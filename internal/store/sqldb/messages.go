@@ -29,10 +29,39 @@ type msgWriter struct {
 	convs  map[key]int64    // conversation ids by (channel, external id)
 	titles map[int64]string // stored conversation titles, for the search index
 	ppl    map[key]int64    // person ids by (channel, sender external id)
+	terms  map[int64]string // search.BodyTerms the caller computed, by message id
+	cache  *writeCache      // nil: no write cache
+	learn  learned          // for the cache, once the transaction commits
 }
 
 func (db *DB) newMsgWriter(ctx context.Context, tx *sql.Tx) *msgWriter {
-	return &msgWriter{db: db, tx: db.on(tx), ctx: ctx, convs: map[key]int64{}, titles: map[int64]string{}, ppl: map[key]int64{}}
+	w := &msgWriter{db: db, tx: db.on(tx), ctx: ctx, convs: map[key]int64{}, titles: map[int64]string{}, ppl: map[key]int64{},
+		terms: map[int64]string{}, cache: db.cache}
+	if w.cache != nil {
+		w.learn = learned{convs: map[key]convEntry{}, idents: map[key]identityRow{}}
+	}
+	return w
+}
+
+// remember hands what the batch learned to the write cache; it must run
+// after the commit and before the next transaction (txThen's then).
+func (w *msgWriter) remember() {
+	if w.cache != nil {
+		w.cache.remember(&w.learn)
+	}
+}
+
+// afterCommit is the then of a transaction whose message writer is *w
+// (nil until it exists), or nil without a write cache.
+func (db *DB) afterCommit(w **msgWriter) func() {
+	if db.cache == nil {
+		return nil
+	}
+	return func() {
+		if *w != nil {
+			(*w).remember()
+		}
+	}
 }
 
 // convRow is one conversation as the batch wants it.
@@ -72,6 +101,31 @@ func (w *msgWriter) conversations(batch []store.NewMessage) error {
 	// nodes upsert the same conversations at once, and two batches taking
 	// them in arrival order deadlock.
 	slices.SortFunc(rows, func(a, b *convRow) int { return cmpKey(a.key, b.key) })
+	if w.cache != nil {
+		// A known conversation the batch brings no new title for needs
+		// no statement: the upsert would leave it as it is.
+		var need []*convRow
+		var changing []key
+		for _, r := range rows {
+			if e, ok := w.cache.conv(r.key); ok {
+				if r.title == "" || r.title == e.title {
+					w.convs[r.key], w.titles[e.id] = e.id, e.title
+					continue
+				}
+				changing = append(changing, r.key)
+			}
+			need = append(need, r)
+		}
+		w.cache.forget(changing, nil)
+		rows = need
+		defer func() {
+			for _, r := range rows {
+				if id, ok := w.convs[r.key]; ok {
+					w.learn.convs[r.key] = convEntry{id, w.titles[id]}
+				}
+			}
+		}()
+	}
 	return chunked(rows, func(rows []*convRow) error {
 		args := make([]any, 0, 5*len(rows))
 		for _, r := range rows {
@@ -132,22 +186,47 @@ func (w *msgWriter) people(batch []store.NewMessage) error {
 		}
 	}
 	slices.SortFunc(order, cmpKey) // one lock order across nodes (see conversations)
-	known, err := w.identities(order)
+	lookup, cached := order, map[key]identityRow{}
+	if w.cache != nil {
+		lookup = nil
+		for _, k := range order {
+			if r, ok := w.cache.ident(k); ok {
+				cached[k] = r
+			} else {
+				lookup = append(lookup, k)
+			}
+		}
+	}
+	known, err := w.identities(lookup)
 	if err != nil {
 		return err
 	}
 	for _, k := range order {
 		cur, ok := known[k]
+		hit := false
+		if !ok {
+			cur, hit = cached[k]
+			ok = hit
+		}
+		created := false
 		switch {
 		case !ok:
-			cur.id, err = w.newPerson(k, names[k])
+			cur.id, created, err = w.newPerson(k, names[k])
+			cur.name = cmp.Or(names[k], k.ext)
 		case names[k] != "" && names[k] != cur.name:
+			if w.cache != nil {
+				w.cache.forget(nil, []key{k})
+			}
 			_, err = w.tx.ExecContext(w.ctx, w.db.q(`UPDATE identities SET name = ? WHERE channel_id = ? AND external_id = ?`), names[k], k.channel, k.ext)
+			cur.name, hit = names[k], false
 		}
 		if err != nil {
 			return fmt.Errorf("sender %d/%s: %w", k.channel, k.ext, err)
 		}
 		w.ppl[k] = cur.id
+		if w.cache != nil && !hit && (ok || created) {
+			w.learn.idents[k] = cur
+		}
 	}
 	return nil
 }
@@ -184,29 +263,31 @@ func (w *msgWriter) identities(keys []key) (map[key]identityRow, error) {
 	return out, err
 }
 
-func (w *msgWriter) newPerson(k key, name string) (int64, error) {
+// newPerson creates a person and the identity k with name (k's external
+// id if empty); created is false if another node created the identity
+// first, and id is then that identity's person.
+func (w *msgWriter) newPerson(k key, name string) (id int64, created bool, err error) {
 	if name == "" {
 		name = k.ext
 	}
-	var id int64
-	err := w.tx.QueryRowContext(w.ctx, w.db.q(`INSERT INTO people (name, email, created_at) VALUES (?, '', ?) RETURNING id`), name, ts(time.Now())).Scan(&id)
+	err = w.tx.QueryRowContext(w.ctx, w.db.q(`INSERT INTO people (name, email, created_at) VALUES (?, '', ?) RETURNING id`), name, ts(time.Now())).Scan(&id)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	res, err := w.tx.ExecContext(w.ctx, w.db.q(`INSERT INTO identities (person_id, channel_id, external_id, name) VALUES (?, ?, ?, ?)
 		ON CONFLICT (channel_id, external_id) DO NOTHING`), id, k.channel, k.ext, name)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if n, _ := res.RowsAffected(); n == 1 {
-		return id, nil
+		return id, true, nil
 	}
 	// Another node's batch created this identity since we looked (PostgreSQL
 	// lets batches run side by side): drop our person and use theirs, instead
 	// of failing the whole batch on the unique key.
 	if _, err := w.tx.ExecContext(w.ctx, w.db.q(`DELETE FROM people WHERE id = ?`), id); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	err = w.tx.QueryRowContext(w.ctx, w.db.q(`SELECT person_id FROM identities WHERE channel_id = ? AND external_id = ?`), k.channel, k.ext).Scan(&id)
-	return id, err
+	return id, false, err
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"switchboard/internal/model"
@@ -107,36 +108,53 @@ func (db *DB) listWhere(ctx context.Context, f store.MessageFilter, w *where) ([
 }
 
 // listBySender answers a sender filter without an index on
-// messages.sender_id (see migration 003): it visits the person's id windows
-// in person_conversations in the list's order and, in each, reads only the
-// messages of the conversations the person wrote in there, through
-// messages_conversation, until the page is full. Every message of the
-// person has its (window, conversation) row, written with it, and
-// m.sender_id still decides, so the result is exactly that of the plain
-// filter; windows partition the ids, so the pages of consecutive windows
-// concatenate in order. A page costs at most the person's conversations'
-// traffic in the windows it spans, however long the history.
+// messages.sender_id (see migration 003). person_conversations has a row
+// per person, id window, conversation and org unit of the person's
+// messages, written in the same transaction as each message; listBySender
+// visits the person's windows in the list's order and, in each, reads the
+// messages of only the conversations the person wrote in there, through
+// messages_conversation, until the page is full. The rows narrow the scan
+// to a superset of the person's messages and m.sender_id (and every other
+// condition of messageWhere) still decides, so the result is the plain
+// filter's; windows partition the ids, so the pages of consecutive windows
+// concatenate in order. Scope, org unit and conversation filters prune
+// rows first: a person none of whose messages the caller may see (the
+// person page's check) costs a few index reads, not a scan.
 func (db *DB) listBySender(ctx context.Context, scope store.Scope, f store.MessageFilter) ([]model.Message, error) {
 	width := db.senderWindow
 	asc := f.After != 0
-	// The window to start from: the one of the cursor's next id.
+	pc := &where{}
+	pc.add("pc.person_id = ?", f.SenderID)
+	pc.addScope("pc.org_unit_id", scope)
+	if f.OrgUnitID != 0 {
+		pc.add("pc.org_unit_id IN (SELECT descendant FROM org_unit_paths WHERE ancestor = ?)", f.OrgUnitID)
+	}
+	if f.ConversationID != 0 {
+		pc.add("pc.conversation_id = ?", f.ConversationID)
+	}
+	// Windows at or after (before) the cursor's, one at a time, the next one
+	// found from the key (person_id, id_window, …).
+	step := db.d.Rebind(`SELECT pc.id_window FROM person_conversations pc WHERE ` + pc.sql() + ` AND pc.id_window <= ? ORDER BY pc.id_window DESC LIMIT 1`)
 	next := int64(math.MaxInt64)
-	if asc {
-		next = f.After / width
-	} else if f.Before != 0 {
+	if f.Before != 0 {
 		next = (f.Before - 1) / width
 	}
-	step := db.q(`SELECT MAX(id_window) FROM person_conversations WHERE person_id = ? AND id_window <= ?`)
 	if asc {
-		step = db.q(`SELECT MIN(id_window) FROM person_conversations WHERE person_id = ? AND id_window >= ?`)
+		step = db.d.Rebind(`SELECT pc.id_window FROM person_conversations pc WHERE ` + pc.sql() + ` AND pc.id_window >= ? ORDER BY pc.id_window LIMIT 1`)
+		next = f.After / width
 	}
+	convs := `m.conversation_id IN (SELECT pc.conversation_id FROM person_conversations pc WHERE ` + pc.sql() + ` AND pc.id_window = ?)`
 	out := []model.Message{}
 	for len(out) < f.Limit && next >= 0 {
-		var win sql.NullInt64
-		if err := db.read.QueryRowContext(ctx, step, f.SenderID, next).Scan(&win); err != nil {
+		var win int64
+		err := db.read.QueryRowContext(ctx, step, append(slices.Clip(pc.args), next)...).Scan(&win)
+		if err == sql.ErrNoRows {
+			break
+		}
+		if err != nil {
 			return nil, fmt.Errorf("list messages: sender windows: %w", err)
 		}
-		if !win.Valid {
+		if asc && f.Before != 0 && win*width >= f.Before {
 			break
 		}
 		g := f
@@ -145,15 +163,15 @@ func (db *DB) listBySender(ctx context.Context, scope store.Scope, f store.Messa
 		if err != nil {
 			return nil, err
 		}
-		w.add("m.id >= ? AND m.id < ?", win.Int64*width, (win.Int64+1)*width)
-		w.add("m.conversation_id IN (SELECT conversation_id FROM person_conversations WHERE person_id = ? AND id_window = ?)", f.SenderID, win.Int64)
+		w.add("m.id >= ? AND m.id < ?", win*width, (win+1)*width)
+		w.add(convs, append(slices.Clip(pc.args), win)...)
 		page, err := db.listWhere(ctx, g, w)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, page...)
-		if next = win.Int64 - 1; asc {
-			next = win.Int64 + 1
+		if next = win - 1; asc {
+			next = win + 1
 		}
 	}
 	return out, nil

@@ -45,6 +45,9 @@ func (w *msgWriter) messages(batch []store.NewMessage) ([]model.Message, error) 
 			k := key{n.Envelope.ChannelID, n.Envelope.ExternalID}
 			if id, ok := ids[k]; ok {
 				delete(ids, k) // a repeat later in the batch is a duplicate
+				if n.Terms != "" {
+					w.terms[id] = n.Terms
+				}
 				m := w.message(id, n)
 				if fn := w.db.annotator(); fn != nil && m.Direction == model.Inbound {
 					fn(&m)
@@ -72,7 +75,7 @@ func (w *msgWriter) message(id int64, n store.NewMessage) model.Message {
 	return m
 }
 
-// finish updates conversation counters once per conversation, marks inbox
+// finish updates the counters of each conversation once, marks inbox
 // rows done and writes search terms — last, because SQLite's FTS5 flushes
 // a segment whenever another statement starts after index writes.
 func (w *msgWriter) finish(fresh []model.Message, batch []store.NewMessage) error {
@@ -87,14 +90,22 @@ func (w *msgWriter) finish(fresh []model.Message, batch []store.NewMessage) erro
 		b.count++
 		b.last = max(b.last, ts(m.SentAt))
 	}
-	ids := slices.Sorted(maps.Keys(bumps)) // one lock order across nodes, not map order
-	for _, id := range ids {
-		b := bumps[id]
-		_, err := w.tx.ExecContext(w.ctx, w.db.q(`UPDATE conversations SET message_count = message_count + ?,
-			last_message_at = CASE WHEN last_message_at > ? THEN last_message_at ELSE ? END WHERE id = ?`), b.count, b.last, b.last, id)
-		if err != nil {
-			return fmt.Errorf("conversation %d: %w", id, err)
-		}
+	// One statement per chunk of conversations, not one per conversation.
+	// On PostgreSQL the rows are locked already, in one order, by the
+	// upsert in conversations (which the write cache, SQLite only, skips).
+	args := make([]any, 0, 3*len(bumps))
+	for _, id := range slices.Sorted(maps.Keys(bumps)) {
+		args = append(args, id, bumps[id].count, bumps[id].last)
+	}
+	err := chunked(args, func(args []any) error {
+		_, err := w.tx.ExecContext(w.ctx, w.db.d.Rebind(`UPDATE conversations SET message_count = message_count + v.column2,
+			last_message_at = CASE WHEN last_message_at > v.column3 THEN last_message_at ELSE v.column3 END
+			FROM (VALUES `+ValuesSQL(len(args)/3, "(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))")+`) AS v
+			WHERE conversations.id = v.column1`), args...)
+		return err
+	}, 3)
+	if err != nil {
+		return fmt.Errorf("conversation counters: %w", err)
 	}
 	var done []any
 	for _, n := range batch {
@@ -102,7 +113,7 @@ func (w *msgWriter) finish(fresh []model.Message, batch []store.NewMessage) erro
 			done = append(done, n.InboxID)
 		}
 	}
-	err := chunked(done, func(ids []any) error {
+	err = chunked(done, func(ids []any) error {
 		_, err := w.tx.ExecContext(w.ctx, w.db.d.Rebind(`UPDATE inbox SET done = 1 WHERE id IN (`+placeholders(len(ids))+`)`), ids...)
 		return err
 	})
@@ -118,49 +129,62 @@ func (w *msgWriter) finish(fresh []model.Message, batch []store.NewMessage) erro
 	if err := w.intents(fresh); err != nil {
 		return fmt.Errorf("notify intents: %w", err)
 	}
+	titles := map[int64]string{} // the terms of each conversation's title
 	return chunked(fresh, func(ms []model.Message) error {
 		ids, terms := make([]int64, len(ms)), make([]string, len(ms))
 		for i, m := range ms {
 			ids[i] = m.ID
-			terms[i] = search.MessageTerms(m.Text, m.SenderName, w.titles[m.ConversationID])
+			body, ok := w.terms[m.ID]
+			if !ok {
+				body = search.BodyTerms(m.Text, m.SenderName)
+			}
+			title, ok := titles[m.ConversationID]
+			if !ok {
+				title = search.IndexText(w.titles[m.ConversationID])
+				titles[m.ConversationID] = title
+			}
+			terms[i] = search.JoinTerms(body, title)
 		}
 		return w.db.d.IndexMessages(w.ctx, w.tx, ids, terms)
 	})
 }
 
-// senders records the person, id window and conversation of every fresh
-// message with a sender in person_conversations, which sender filters read
-// (listBySender). Once a person has written in a conversation in the
-// current window, the row exists and the insert only reads; an index on
-// messages.sender_id instead took an entry at each sender's place in every
-// commit, one dirty page per distinct sender of the batch.
+// senders records the person, id window, conversation and org unit of
+// every fresh message with a sender in person_conversations, which sender
+// filters read (listBySender). Once a person has written in a conversation
+// in the current window the row exists, and the insert only reads; an index
+// on messages.sender_id instead took an entry at each sender's place in
+// every commit, one dirty page per distinct sender of the batch.
 func (w *msgWriter) senders(fresh []model.Message) error {
-	type row struct{ person, window, conv int64 }
-	seen := make(map[row]bool, len(fresh))
-	var rows []row
+	seen := make(map[senderRow]bool, len(fresh))
+	var rows []senderRow
 	for _, m := range fresh {
 		if m.SenderID == 0 {
 			continue
 		}
-		r := row{m.SenderID, m.ID / w.db.senderWindow, m.ConversationID}
-		if !seen[r] {
+		r := senderRow{m.SenderID, m.ID / w.db.senderWindow, m.ConversationID, m.OrgUnitID}
+		if !seen[r] && (w.cache == nil || !w.cache.sender(r)) {
 			seen[r] = true
 			rows = append(rows, r)
 		}
 	}
+	if w.cache != nil {
+		w.learn.senders = rows
+	}
 	// One order across nodes for the unique key's insert locks (see conversations).
-	slices.SortFunc(rows, func(a, b row) int {
-		return cmp.Or(cmp.Compare(a.person, b.person), cmp.Compare(a.window, b.window), cmp.Compare(a.conv, b.conv))
+	slices.SortFunc(rows, func(a, b senderRow) int {
+		return cmp.Or(cmp.Compare(a.person, b.person), cmp.Compare(a.window, b.window),
+			cmp.Compare(a.conv, b.conv), cmp.Compare(a.unit, b.unit))
 	})
-	args := make([]any, 0, 3*len(rows))
+	args := make([]any, 0, 4*len(rows))
 	for _, r := range rows {
-		args = append(args, r.person, r.window, r.conv)
+		args = append(args, r.person, r.window, r.conv, r.unit)
 	}
 	return chunked(args, func(args []any) error {
-		_, err := w.tx.ExecContext(w.ctx, w.db.d.Rebind(`INSERT INTO person_conversations (person_id, id_window, conversation_id) VALUES `+
-			ValuesSQL(len(args)/3, "(?, ?, ?)")+` ON CONFLICT DO NOTHING`), args...)
+		_, err := w.tx.ExecContext(w.ctx, w.db.d.Rebind(`INSERT INTO person_conversations (person_id, id_window, conversation_id, org_unit_id) VALUES `+
+			ValuesSQL(len(args)/4, "(?, ?, ?, ?)")+` ON CONFLICT DO NOTHING`), args...)
 		return err
-	}, 3)
+	}, 4)
 }
 
 // tags stores the tags the annotator gave the batch's messages.
@@ -185,6 +209,11 @@ func (w *msgWriter) store(batch []store.NewMessage) ([]model.Message, error) {
 			batch[i].Direction = model.Inbound
 		}
 	}
+	if w.cache != nil {
+		if err := w.cache.check(w.ctx, w.tx); err != nil {
+			return nil, fmt.Errorf("data version: %w", err)
+		}
+	}
 	if err := w.conversations(batch); err != nil {
 		return nil, fmt.Errorf("conversations: %w", err)
 	}
@@ -202,11 +231,13 @@ func (w *msgWriter) store(batch []store.NewMessage) ([]model.Message, error) {
 func (db *DB) CommitMessages(ctx context.Context, batch []store.NewMessage) ([]model.Message, error) {
 	var out []model.Message
 	batch = append([]store.NewMessage(nil), batch...) // store() fills defaults in place
+	var w *msgWriter
 	err := db.txRelaxed(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = db.newMsgWriter(ctx, tx).store(batch)
+		w = db.newMsgWriter(ctx, tx)
+		out, err = w.store(batch)
 		return err
-	})
+	}, db.afterCommit(&w))
 	if err != nil {
 		return nil, fmt.Errorf("commit messages: %w", err)
 	}

@@ -28,8 +28,9 @@ type preparedCache struct {
 }
 
 // maxPrepared bounds the cache; shapes beyond it run unprepared. The write
-// path has a few dozen (chunked keeps multi-row shapes to powers of two).
-const maxPrepared = 256
+// path has some hundreds: a multi-row statement comes in up to exactRows
+// sizes plus a few powers of two (see chunked), each a few kB prepared.
+const maxPrepared = 1024
 
 func (c *preparedCache) get(q string) *sql.Stmt {
 	c.mu.Lock()

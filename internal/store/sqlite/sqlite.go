@@ -92,6 +92,7 @@ func Open(ctx context.Context, path string, keys *crypto.Keyring) (*sqldb.DB, er
 	read.SetMaxIdleConns(8)
 	db := sqldb.New(read, write, dialect{}, keys)
 	db.ReusePrepared()
+	db.CacheWrites()
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err

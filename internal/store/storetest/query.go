@@ -75,6 +75,7 @@ func testMessageFilters(t *testing.T, s store.Store) {
 		{"sender, cursor before all", store.MessageFilter{SenderID: u1, Before: m["m1"]}, nil},
 		{"sender, oldest first", store.MessageFilter{SenderID: u4, After: m["m1"]}, []string{"m5", "m6"}},
 		{"sender, after and limit", store.MessageFilter{SenderID: u4, After: m["m5"], Limit: 1}, []string{"m6"}},
+		{"sender between cursors", store.MessageFilter{SenderID: u4, After: m["m1"], Before: m["m6"]}, []string{"m5"}},
 		{"sender and conversation", store.MessageFilter{SenderID: u1, ConversationID: one.ConversationID}, []string{"m1"}},
 		{"sender and other conversation", store.MessageFilter{SenderID: u4, ConversationID: one.ConversationID}, nil},
 		{"sender and kind", store.MessageFilter{SenderID: u1, Kind: model.KindImage}, []string{"m3"}},
