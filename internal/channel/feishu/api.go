@@ -41,14 +41,14 @@ func (c *conn) call(ctx context.Context, method, path string, in, out any) error
 		return channel.Permanent(err)
 	}
 	for retried := false; ; retried = true {
-		tok, err := c.tokens.get(ctx)
+		tok, err := c.tokens.Get(ctx)
 		if err != nil {
 			c.noteSendErr(err)
 			return err
 		}
 		a, err := c.do(ctx, method, path, tok, body)
 		if err == nil && slices.Contains(tokenCodes, a.Code) && !retried {
-			c.tokens.invalidate(tok)
+			c.tokens.Invalidate(tok)
 			continue
 		}
 		if err == nil {

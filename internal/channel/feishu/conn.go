@@ -19,7 +19,7 @@ type conn struct {
 	row    model.Channel
 	cfg    Config
 	env    channel.Env
-	tokens *tokenCache
+	tokens *channel.TokenCache
 	seen   *recentIDs // event ids already committed, to answer re-pushes cheaply
 
 	mu       sync.Mutex
@@ -39,7 +39,7 @@ func newConn(row model.Channel, cfg Config, env channel.Env) *conn {
 	}
 	c := &conn{row: row, cfg: cfg, env: env, seen: newRecentIDs(4096),
 		health: model.Health{State: model.HealthUnknown}}
-	c.tokens = &tokenCache{fetch: c.fetchToken, now: env.Now}
+	c.tokens = &channel.TokenCache{Fetch: c.fetchToken, Now: env.Now, Margin: refreshMargin}
 	return c
 }
 

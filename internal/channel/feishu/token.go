@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sync"
 	"time"
 
 	"switchboard/internal/channel"
@@ -24,71 +23,6 @@ const pathToken = "/open-apis/auth/v3/tenant_access_token/internal"
 // app_secret is wrong, and no retry helps until an admin fixes them.
 var errCredentials = errors.New("feishu refused the app credentials")
 
-// tokenCache holds the tenant token. Concurrent sends that find it missing
-// share one fetch instead of each asking Feishu; the lock is never held
-// across the request.
-type tokenCache struct {
-	fetch func(ctx context.Context) (string, time.Duration, error)
-	now   func() time.Time
-
-	mu        sync.Mutex
-	token     string
-	refreshAt time.Time
-	inflight  *tokenFetch
-}
-
-type tokenFetch struct {
-	done  chan struct{}
-	token string
-	err   error
-}
-
-// get returns a token good for now, fetching one if needed.
-func (t *tokenCache) get(ctx context.Context) (string, error) {
-	t.mu.Lock()
-	if t.token != "" && t.now().Before(t.refreshAt) {
-		tok := t.token
-		t.mu.Unlock()
-		return tok, nil
-	}
-	f := t.inflight
-	leader := f == nil
-	if leader {
-		f = &tokenFetch{done: make(chan struct{})}
-		t.inflight = f
-	}
-	t.mu.Unlock()
-	if !leader {
-		select {
-		case <-f.done:
-			return f.token, f.err
-		case <-ctx.Done():
-			return "", ctx.Err()
-		}
-	}
-	tok, ttl, err := t.fetch(ctx)
-	t.mu.Lock()
-	if err == nil {
-		// A token living under twice the margin (a test's, or an odd
-		// answer) is used for half its life instead.
-		t.token, t.refreshAt = tok, t.now().Add(ttl-min(refreshMargin, ttl/2))
-	}
-	t.inflight = nil
-	t.mu.Unlock()
-	f.token, f.err = tok, err
-	close(f.done)
-	return tok, err
-}
-
-// invalidate drops tok after Feishu called it invalid, unless a concurrent
-// send has already replaced it.
-func (t *tokenCache) invalidate(tok string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.token == tok {
-		t.token = ""
-	}
-}
 
 // fetchToken asks Feishu for a tenant token.
 func (c *conn) fetchToken(ctx context.Context) (string, time.Duration, error) {
