@@ -23,7 +23,6 @@ const pathToken = "/open-apis/auth/v3/tenant_access_token/internal"
 // app_secret is wrong, and no retry helps until an admin fixes them.
 var errCredentials = errors.New("feishu refused the app credentials")
 
-
 // fetchToken asks Feishu for a tenant token.
 func (c *conn) fetchToken(ctx context.Context) (string, time.Duration, error) {
 	body, _ := json.Marshal(map[string]string{"app_id": c.cfg.AppID, "app_secret": c.cfg.AppSecret})
