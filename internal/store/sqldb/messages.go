@@ -170,7 +170,7 @@ func (w *msgWriter) scanKeys(q string, args []any, into map[key]int64, extra ...
 // people resolves every inbound sender to a person, creating people for
 // identities seen for the first time and following renames.
 func (w *msgWriter) people(batch []store.NewMessage) error {
-	names := map[key]string{}
+	names := make(map[key]string, len(batch))
 	var order []key
 	for _, n := range batch {
 		e := n.Envelope
@@ -186,7 +186,7 @@ func (w *msgWriter) people(batch []store.NewMessage) error {
 		}
 	}
 	slices.SortFunc(order, cmpKey) // one lock order across nodes (see conversations)
-	lookup, cached := order, map[key]identityRow{}
+	lookup, cached := order, make(map[key]identityRow, len(order))
 	if w.cache != nil {
 		lookup = nil
 		for _, k := range order {

@@ -209,6 +209,8 @@ func (w *msgWriter) store(batch []store.NewMessage) ([]model.Message, error) {
 			batch[i].Direction = model.Inbound
 		}
 	}
+	// Sized once: a batch fills these with up to one entry per message.
+	w.convs, w.ppl, w.terms = make(map[key]int64, len(batch)), make(map[key]int64, len(batch)), make(map[int64]string, len(batch))
 	if w.cache != nil {
 		if err := w.cache.check(w.ctx, w.tx); err != nil {
 			return nil, fmt.Errorf("data version: %w", err)
