@@ -2,7 +2,6 @@ package feishu
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -10,9 +9,6 @@ import (
 	"switchboard/internal/channel"
 	"switchboard/internal/model"
 )
-
-// downAfter failures in a row mark the channel down rather than degraded.
-const downAfter = 5
 
 // conn is one live Feishu channel.
 type conn struct {
@@ -22,9 +18,7 @@ type conn struct {
 	tokens *channel.TokenCache
 	seen   *recentIDs // event ids already committed, to answer re-pushes cheaply
 
-	mu       sync.Mutex
-	health   model.Health
-	failures int
+	health channel.HealthTracker
 }
 
 func newConn(row model.Channel, cfg Config, env channel.Env) *conn {
@@ -37,8 +31,7 @@ func newConn(row model.Channel, cfg Config, env channel.Env) *conn {
 	if env.MaxBodyBytes <= 0 {
 		env.MaxBodyBytes = 1 << 20
 	}
-	c := &conn{row: row, cfg: cfg, env: env, seen: newRecentIDs(4096),
-		health: model.Health{State: model.HealthUnknown}}
+	c := &conn{row: row, cfg: cfg, env: env, seen: newRecentIDs(4096)}
 	c.tokens = &channel.TokenCache{Fetch: c.fetchToken, Now: env.Now, Margin: refreshMargin}
 	return c
 }
@@ -47,57 +40,16 @@ func newConn(row model.Channel, cfg Config, env channel.Env) *conn {
 func (c *conn) Start(context.Context, channel.Sink) error { return nil }
 
 // Health is the channel's state as its last callbacks and sends left it.
-func (c *conn) Health() model.Health {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.health
-}
+func (c *conn) Health() model.Health { return c.health.Health() }
 
 // noteOK records a good callback (inbound true) or a good API call.
-func (c *conn) noteOK(inbound bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.health.State, c.failures = model.HealthConnected, 0
-	if inbound {
-		c.health.LastEventAt = c.env.Now().UTC()
-	}
-}
+func (c *conn) noteOK(inbound bool) { c.health.OK(inbound, c.env.Now()) }
 
-// noteRefused records a refused callback. It degrades the channel (a
-// wrong key or token in the console shows up here) but never marks it
-// down: anyone on the internet can post junk to the URL.
-func (c *conn) noteRefused(err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.health.ErrorCount++
-	c.health.LastError = err.Error()
-	if c.health.State != model.HealthDown {
-		c.health.State = model.HealthDegraded
-	}
-}
+// noteRefused records a refused callback (see channel.HealthTracker).
+func (c *conn) noteRefused(err error) { c.health.Refused(err) }
 
-// noteSendErr records a failed API call. Rejected credentials mean nothing
-// can work until an admin fixes them: down at once. Transient failures
-// degrade the channel, and downAfter in a row mark it down. An error about
-// one request (bot not in that chat, bad content) says nothing about the
-// channel and is only counted.
-func (c *conn) noteSendErr(err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.health.ErrorCount++
-	c.health.LastError = err.Error()
-	switch {
-	case errors.Is(err, errCredentials):
-		c.health.State = model.HealthDown
-	case errors.Is(err, channel.ErrPermanent):
-	default:
-		c.failures++
-		c.health.State = model.HealthDegraded
-		if c.failures >= downAfter {
-			c.health.State = model.HealthDown
-		}
-	}
-}
+// noteSendErr records a failed API call (see channel.HealthTracker).
+func (c *conn) noteSendErr(err error) { c.health.SendErr(err, errCredentials) }
 
 // recentIDs is a bounded set of recently committed ids, oldest evicted first.
 type recentIDs struct {
