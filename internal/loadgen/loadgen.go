@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"slices"
@@ -106,16 +105,22 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.normalise(); err != nil {
 		return nil, err
 	}
+	urls := make([]string, len(cfg.BaseURLs))
+	for k, base := range cfg.BaseURLs {
+		urls[k] = fmt.Sprintf("%s/hooks/webhook/%d", base, cfg.ChannelID)
+	}
 	res := newResult(cfg.Prefix, cfg.N)
-	ts := newTargets(cfg)
-	defer ts.close()
 	jobs := make(chan int, cfg.Concurrency)
 	var wg sync.WaitGroup
 	for range cfg.Concurrency {
+		ps, err := newPosters(urls, cfg.Timeout)
+		if err != nil {
+			return nil, err
+		}
 		wg.Go(func() {
+			defer ps.close()
 			for i := range jobs {
-				t := ts[i%len(ts)]
-				res.record(i, send(ctx, t.client, t.url, cfg, i))
+				res.record(i, send(ctx, ps[i%len(ps)], cfg, i))
 			}
 		})
 	}
@@ -127,27 +132,25 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// target is one node's webhook URL and its keep-alive pool.
-type target struct {
-	url    string
-	client *http.Client
-}
+// posters is one sender's connection to each node: any sender may talk to
+// any node.
+type posters []poster
 
-type targets []target
-
-// newTargets gives every node of cfg.BaseURLs a pool as large as the
-// concurrency: any sender may talk to any node.
-func newTargets(cfg Config) targets {
-	ts := make(targets, len(cfg.BaseURLs))
-	for k, base := range cfg.BaseURLs {
-		ts[k] = target{url: fmt.Sprintf("%s/hooks/webhook/%d", base, cfg.ChannelID), client: NewClient(cfg.Concurrency, cfg.Timeout)}
+func newPosters(urls []string, timeout time.Duration) (posters, error) {
+	ps := make(posters, len(urls))
+	for k, u := range urls {
+		p, err := newPoster(u, timeout)
+		if err != nil {
+			return nil, err
+		}
+		ps[k] = p
 	}
-	return ts
+	return ps, nil
 }
 
-func (ts targets) close() {
-	for _, t := range ts {
-		t.client.CloseIdleConnections()
+func (ps posters) close() {
+	for _, p := range ps {
+		p.close()
 	}
 }
 
@@ -200,24 +203,16 @@ func Body(cfg Config, i int) []byte {
 	return b.Bytes()
 }
 
-func send(ctx context.Context, client *http.Client, url string, cfg Config, i int) outcome {
+func send(ctx context.Context, p poster, cfg Config, i int) outcome {
 	body := Body(cfg, i)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return outcome{start: time.Now()}
-	}
 	now := time.Now()
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(webhook.HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
-	req.Header.Set(webhook.HeaderSignature, webhook.Sign(cfg.Secret, now.Unix(), body))
+	sig := webhook.Sign(cfg.Secret, now.Unix(), body)
 	o := outcome{start: time.Now()}
-	resp, err := client.Do(req)
+	status, raw, err := p.post(ctx, body, now.Unix(), sig)
 	if err != nil {
 		return o
 	}
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	resp.Body.Close()
-	o.status = resp.StatusCode
+	o.status = status
 	o.dup = bytes.Contains(raw, []byte(`"duplicate":true`))
 	return o
 }

@@ -111,6 +111,12 @@ func (a *API) events(w http.ResponseWriter, r *http.Request) {
 			_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
 			writeEvent(w, ev.Message)
 		}
+		// One commit publishes a whole batch at once: write the events still
+		// queued before flushing, so a busy stream costs one write per batch
+		// rather than one per message (the buffer flushes itself when full).
+		if len(evs) > 0 {
+			continue
+		}
 		if err := rc.Flush(); err != nil {
 			return
 		}
