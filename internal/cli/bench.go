@@ -38,6 +38,7 @@ type benchOpts struct {
 	batchMax   int
 	batchWait  time.Duration
 	idle       time.Duration
+	platform   string // webhook, feishu or dingtalk: whose callbacks are sent
 }
 
 const benchUsage = `Usage: switchboard bench ingest [flags]
@@ -58,6 +59,10 @@ Phase 2, latency: --rate messages/s for --duration; callback→SSE latency is
 
 Targets (ARCHITECTURE.md): ≥ 10,000 msgs/s accepted and processed;
 p99 callback→SSE < 50 ms at 2,000 msgs/s.
+
+--platform feishu|dingtalk sends that platform's callbacks instead, built by
+the simulator (Feishu encrypted and signed, DingTalk robot callbacks signed),
+to a channel of that kind the benchmark creates; target ≥ 5,000 msgs/s.
 
 Flags:
 `
@@ -83,6 +88,7 @@ func parseBench(env Env, args []string) (benchOpts, error) {
 	fs.DurationVar(&o.batchWait, "batch-wait", config.Defaults().BatchWait, "in-process server's --batch-wait")
 	fs.IntVar(&o.convs, "convs", 100, "distinct conversations the messages spread over")
 	fs.DurationVar(&o.idle, "idle", 15*time.Second, "give up waiting for SSE events after this long without one")
+	fs.StringVar(&o.platform, "platform", "webhook", "whose callbacks to send: webhook, feishu or dingtalk")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -91,6 +97,9 @@ func parseBench(env Env, args []string) (benchOpts, error) {
 	}
 	if o.c < 1 || o.n < 0 || o.rate <= 0 || o.convs < 1 {
 		return o, errors.New("want -c ≥ 1, -n ≥ 0, --rate > 0 and --convs ≥ 1")
+	}
+	if o.platform != "webhook" && o.platform != "feishu" && o.platform != "dingtalk" {
+		return o, fmt.Errorf("--platform %q: want webhook, feishu or dingtalk", o.platform)
 	}
 	urls, err := splitURLs(o.url)
 	o.urls = urls
@@ -242,16 +251,18 @@ func machine() string {
 
 // report is what `bench ingest` prints.
 type report struct {
-	Target     string              `json:"target"`
-	Nodes      int                 `json:"nodes"`
-	Convs      int                 `json:"conversations"`
-	Machine    string              `json:"machine"`
-	Date       string              `json:"date"`
-	Throughput *loadgen.Throughput `json:"throughput,omitempty"`
-	Latency    *loadgen.LatencyRun `json:"latency,omitempty"`
-	PeakRSS    int64               `json:"peak_rss_bytes"`
-	Dropped    int64               `json:"sse_events_dropped"` // in-process bus only
-	Pass       bool                `json:"pass"`
+	Target       string              `json:"target"`
+	Nodes        int                 `json:"nodes"`
+	Convs        int                 `json:"conversations"`
+	Machine      string              `json:"machine"`
+	Date         string              `json:"date"`
+	Platform     string              `json:"platform"`
+	TargetPerSec int                 `json:"target_per_sec"`
+	Throughput   *loadgen.Throughput `json:"throughput,omitempty"`
+	Latency      *loadgen.LatencyRun `json:"latency,omitempty"`
+	PeakRSS      int64               `json:"peak_rss_bytes"`
+	Dropped      int64               `json:"sse_events_dropped"` // in-process bus only
+	Pass         bool                `json:"pass"`
 }
 
 func (r *report) print(w io.Writer, asJSON bool) error {
@@ -272,12 +283,12 @@ const (
 
 func runBench(ctx context.Context, env Env, o benchOpts, t *target) (*report, error) {
 	rss := loadgen.SampleRSS(t.pid, 250*time.Millisecond)
-	api := loadgen.NewAPI(t.urls[0], t.token)
-	id, secret, err := api.CreateWebhook(ctx, fmt.Sprintf("bench %s", time.Now().Format(time.RFC3339)))
+	base, stopLoad, err := benchLoad(ctx, o, t)
 	if err != nil {
 		rss.Stop()
 		return nil, err
 	}
+	defer stopLoad()
 	lctx, stopListen := context.WithCancel(ctx)
 	defer stopListen()
 	l, err := loadgen.Listen(lctx, t.urls[0], t.token)
@@ -289,8 +300,11 @@ func runBench(ctx context.Context, env Env, o benchOpts, t *target) (*report, er
 	if o.url != "" {
 		target = o.url
 	}
-	rep := &report{Target: target, Nodes: len(t.urls), Convs: o.convs, Machine: machine(), Date: time.Now().Format("2006-01-02 15:04 MST")}
-	base := loadgen.Config{BaseURLs: t.urls, ChannelID: id, Secret: secret, Concurrency: o.c, Convs: o.convs}
+	rep := &report{Target: target, Nodes: len(t.urls), Convs: o.convs, Machine: machine(), Date: time.Now().Format("2006-01-02 15:04 MST"),
+		Platform: o.platform, TargetPerSec: targetPerSec}
+	if o.platform != "webhook" {
+		rep.TargetPerSec = targetPlatformPerSec
+	}
 	err = runPhases(ctx, env, o, base, l, rep)
 	rep.PeakRSS = rss.Stop()
 	if t.dropped != nil {
@@ -298,6 +312,19 @@ func runBench(ctx context.Context, env Env, o benchOpts, t *target) (*report, er
 	}
 	rep.Pass = passes(rep)
 	return rep, err
+}
+
+// benchLoad creates the channel the run posts to and the load config for it.
+func benchLoad(ctx context.Context, o benchOpts, t *target) (loadgen.Config, func(), error) {
+	api := loadgen.NewAPI(t.urls[0], t.token)
+	base := loadgen.Config{BaseURLs: t.urls, Concurrency: o.c, Convs: o.convs}
+	if o.platform != "webhook" {
+		stop, err := platformLoad(ctx, api, o.platform, &base)
+		return base, stop, err
+	}
+	id, secret, err := api.CreateWebhook(ctx, fmt.Sprintf("bench %s", time.Now().Format(time.RFC3339)))
+	base.ChannelID, base.Secret = id, secret
+	return base, func() {}, err
 }
 
 func runPhases(ctx context.Context, env Env, o benchOpts, base loadgen.Config, l *loadgen.Listener, rep *report) error {
@@ -327,7 +354,8 @@ func runPhases(ctx context.Context, env Env, o benchOpts, base loadgen.Config, l
 func passes(r *report) bool {
 	ok := true
 	if tp := r.Throughput; tp != nil {
-		ok = ok && tp.AcceptedPerSec >= targetPerSec && tp.ProcessedPerSec >= targetPerSec && tp.Missing == 0
+		want := float64(r.TargetPerSec)
+		ok = ok && tp.AcceptedPerSec >= want && tp.ProcessedPerSec >= want && tp.Missing == 0
 	}
 	if lr := r.Latency; lr != nil {
 		ok = ok && lr.P99ms < targetP99ms && lr.Missing == 0 && lr.Achieved >= 0.95*lr.Rate
@@ -343,14 +371,15 @@ func verdict(ok bool) string {
 }
 
 func printReport(w io.Writer, r *report) {
-	fmt.Fprintf(w, "Switchboard ingest benchmark — %s\ntarget:  %s (%d node(s), %d conversations)\nmachine: %s\n\n",
-		r.Date, r.Target, r.Nodes, r.Convs, r.Machine)
+	fmt.Fprintf(w, "Switchboard ingest benchmark — %s\ntarget:  %s (%d node(s), %d conversations, %s callbacks)\nmachine: %s\n\n",
+		r.Date, r.Target, r.Nodes, r.Convs, r.Platform, r.Machine)
 	if tp := r.Throughput; tp != nil {
+		want := float64(r.TargetPerSec)
 		fmt.Fprintf(w, "Throughput: %d messages, concurrency %d\n", tp.Messages, tp.Concurrency)
 		fmt.Fprintf(w, "  answers:     %d 2xx, %d non-2xx, %d errors in %.2fs\n", tp.Accepted, tp.Non2xx, tp.Errors, tp.SendSeconds)
-		fmt.Fprintf(w, "  accepted/s:  %8.0f  (target ≥ %d: %s)\n", tp.AcceptedPerSec, targetPerSec, verdict(tp.AcceptedPerSec >= targetPerSec))
+		fmt.Fprintf(w, "  accepted/s:  %8.0f  (target ≥ %d: %s)\n", tp.AcceptedPerSec, r.TargetPerSec, verdict(tp.AcceptedPerSec >= want))
 		fmt.Fprintf(w, "  processed/s: %8.0f  (%d seen on SSE in %.2fs, %d missing; target ≥ %d: %s)\n\n", tp.ProcessedPerSec,
-			tp.Processed, tp.ProcessedSeconds, tp.Missing, targetPerSec, verdict(tp.ProcessedPerSec >= targetPerSec && tp.Missing == 0))
+			tp.Processed, tp.ProcessedSeconds, tp.Missing, r.TargetPerSec, verdict(tp.ProcessedPerSec >= want && tp.Missing == 0))
 	}
 	if lr := r.Latency; lr != nil {
 		fmt.Fprintf(w, "Latency: %.0f msgs/s for %.1fs (achieved %.0f/s; %d sent, %d 2xx, %d non-2xx, %d errors)\n",

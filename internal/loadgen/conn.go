@@ -11,13 +11,18 @@ import (
 	"net/url"
 	"strconv"
 	"time"
-
-	"switchboard/internal/channel/webhook"
 )
 
-// poster sends one signed webhook request and returns its status and body.
+// Request is one callback to send: its body and the headers that go with
+// it (content type, signature…), in order.
+type Request struct {
+	Body   []byte
+	Header [][2]string
+}
+
+// poster sends one request and returns the answer's status and body.
 type poster interface {
-	post(ctx context.Context, body []byte, ts int64, sig string) (status int, respBody []byte, err error)
+	post(ctx context.Context, r Request) (status int, respBody []byte, err error)
 	close()
 }
 
@@ -40,7 +45,7 @@ func newPoster(rawURL string, timeout time.Duration) (poster, error) {
 	if u.Port() == "" {
 		host = net.JoinHostPort(u.Hostname(), "80")
 	}
-	head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: switchboard-bench\r\nContent-Type: application/json\r\n", u.RequestURI(), u.Host)
+	head := fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: switchboard-bench\r\n", u.RequestURI(), u.Host)
 	return &connPoster{addr: host, head: []byte(head), timeout: timeout}, nil
 }
 
@@ -55,7 +60,7 @@ type connPoster struct {
 	buf     []byte
 }
 
-func (p *connPoster) post(ctx context.Context, body []byte, ts int64, sig string) (int, []byte, error) {
+func (p *connPoster) post(ctx context.Context, r Request) (int, []byte, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, nil, err
 	}
@@ -66,23 +71,25 @@ func (p *connPoster) post(ctx context.Context, body []byte, ts int64, sig string
 		}
 		p.conn, p.br = c, bufio.NewReaderSize(c, 4096)
 	}
-	status, resp, err := p.roundTrip(body, ts, sig)
+	status, resp, err := p.roundTrip(r)
 	if err != nil {
 		p.close()
 	}
 	return status, resp, err
 }
 
-func (p *connPoster) roundTrip(body []byte, ts int64, sig string) (int, []byte, error) {
+func (p *connPoster) roundTrip(r Request) (int, []byte, error) {
 	b := append(p.buf[:0], p.head...)
-	b = append(b, webhook.HeaderTimestamp+": "...)
-	b = strconv.AppendInt(b, ts, 10)
-	b = append(b, "\r\n"+webhook.HeaderSignature+": "...)
-	b = append(b, sig...)
-	b = append(b, "\r\nContent-Length: "...)
-	b = strconv.AppendInt(b, int64(len(body)), 10)
+	for _, h := range r.Header {
+		b = append(b, h[0]...)
+		b = append(b, ": "...)
+		b = append(b, h[1]...)
+		b = append(b, "\r\n"...)
+	}
+	b = append(b, "Content-Length: "...)
+	b = strconv.AppendInt(b, int64(len(r.Body)), 10)
 	b = append(b, "\r\n\r\n"...)
-	b = append(b, body...)
+	b = append(b, r.Body...)
 	p.buf = b
 	_ = p.conn.SetDeadline(time.Now().Add(p.timeout))
 	if _, err := p.conn.Write(b); err != nil {
@@ -116,14 +123,14 @@ type stdPoster struct {
 	client *http.Client
 }
 
-func (p *stdPoster) post(ctx context.Context, body []byte, ts int64, sig string) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(body))
+func (p *stdPoster) post(ctx context.Context, r Request) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.url, bytes.NewReader(r.Body))
 	if err != nil {
 		return 0, nil, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(webhook.HeaderTimestamp, strconv.FormatInt(ts, 10))
-	req.Header.Set(webhook.HeaderSignature, sig)
+	for _, h := range r.Header {
+		req.Header.Set(h[0], h[1])
+	}
 	resp, err := p.client.Do(req)
 	if err != nil {
 		return 0, nil, err

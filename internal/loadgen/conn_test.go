@@ -46,7 +46,7 @@ func TestConnPosterSignsReusesAndRedials(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.close()
-	cfg := Config{Secret: "s3cret", Prefix: "c", Convs: 3}
+	cfg := Config{Secret: "s3cret", Prefix: "c", Convs: 3, ChannelID: 7}
 	for i := range 4 {
 		o := send(context.Background(), p, cfg, i)
 		if o.status != http.StatusOK || !o.dup {

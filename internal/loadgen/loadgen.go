@@ -41,14 +41,26 @@ type Config struct {
 	// Only, when set, sends just these message numbers (each < N), for
 	// re-sending messages of an earlier run with the same Prefix.
 	Only []int
+	// Path and Build, when set, replace the signed webhook: message i is
+	// Build(ID(Prefix, i), i) posted to Path on each node, e.g. a platform
+	// simulator's signed and encrypted callback. The message must carry id
+	// as its external id, so events can be matched to requests.
+	Path  string
+	Build func(id string, i int) (Request, error)
 }
 
 func (c *Config) normalise() error {
 	if len(c.BaseURLs) == 0 && c.BaseURL != "" {
 		c.BaseURLs = []string{c.BaseURL}
 	}
-	if len(c.BaseURLs) == 0 || slices.Contains(c.BaseURLs, "") || c.ChannelID == 0 || c.Secret == "" {
-		return fmt.Errorf("loadgen: base URL, channel id and secret are required")
+	if len(c.BaseURLs) == 0 || slices.Contains(c.BaseURLs, "") {
+		return fmt.Errorf("loadgen: a base URL is required")
+	}
+	if (c.Build == nil) != (c.Path == "") {
+		return fmt.Errorf("loadgen: Build and Path go together")
+	}
+	if c.Build == nil && (c.ChannelID == 0 || c.Secret == "") {
+		return fmt.Errorf("loadgen: webhook channel id and secret are required")
 	}
 	urls := make([]string, len(c.BaseURLs)) // the caller's slice stays untouched
 	for i, u := range c.BaseURLs {
@@ -105,9 +117,13 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.normalise(); err != nil {
 		return nil, err
 	}
+	path := cfg.Path
+	if path == "" {
+		path = fmt.Sprintf("/hooks/webhook/%d", cfg.ChannelID)
+	}
 	urls := make([]string, len(cfg.BaseURLs))
 	for k, base := range cfg.BaseURLs {
-		urls[k] = fmt.Sprintf("%s/hooks/webhook/%d", base, cfg.ChannelID)
+		urls[k] = base + path
 	}
 	res := newResult(cfg.Prefix, cfg.N)
 	jobs := make(chan int, cfg.Concurrency)
@@ -193,6 +209,14 @@ type outcome struct {
 	dup    bool
 }
 
+// webhookRequest is message i as a signed webhook callback.
+func (c Config) webhookRequest(_ string, i int) (Request, error) {
+	body := Body(c, i)
+	ts := time.Now().Unix()
+	return Request{Body: body, Header: [][2]string{{"Content-Type", "application/json"},
+		{webhook.HeaderTimestamp, strconv.FormatInt(ts, 10)}, {webhook.HeaderSignature, webhook.Sign(c.Secret, ts, body)}}}, nil
+}
+
 // Body returns the webhook JSON of message i; ids are plain ASCII so no
 // escaping is needed and building it stays cheap next to the server's work.
 func Body(cfg Config, i int) []byte {
@@ -204,11 +228,16 @@ func Body(cfg Config, i int) []byte {
 }
 
 func send(ctx context.Context, p poster, cfg Config, i int) outcome {
-	body := Body(cfg, i)
-	now := time.Now()
-	sig := webhook.Sign(cfg.Secret, now.Unix(), body)
+	build := cfg.Build
+	if build == nil {
+		build = cfg.webhookRequest
+	}
+	r, err := build(ID(cfg.Prefix, i), i)
 	o := outcome{start: time.Now()}
-	status, raw, err := p.post(ctx, body, now.Unix(), sig)
+	if err != nil {
+		return o
+	}
+	status, raw, err := p.post(ctx, r)
 	if err != nil {
 		return o
 	}
