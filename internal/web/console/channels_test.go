@@ -210,3 +210,43 @@ func TestFeishuSetupEditTestAndDisable(t *testing.T) {
 		t.Errorf("list does not show the disabled channel as down: %.2000s", list)
 	}
 }
+
+// Every kind's form and a DingTalk channel's setup steps render in both
+// languages, with the driver's settings and the robot's 消息接收地址.
+func TestChannelFormsAndDingTalkSetupInBothLanguages(t *testing.T) {
+	n := apptest.Start(t)
+	for _, tc := range []struct {
+		lang              string
+		fields, receiving string
+	}{
+		{"zh", "Client ID（AppKey）", "机器人配置 → 消息接收地址 ="},
+		{"en", "Client ID (AppKey)", "Message receiving URL (消息接收地址) ="},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			b := newBrowser(t, n)
+			b.setLang(tc.lang)
+			b.mustLogin("admin", n.AdminPW)
+			for kind, want := range map[string][]string{
+				"webhook":  {`name="s.url"`},
+				"feishu":   {`name="s.app_secret"`, `name="s.encrypt_key"`, `value="https://open.larksuite.com"`, `value="long_connection"`, `name="s.reply_in_thread"`},
+				"dingtalk": {`name="s.app_key"`, `name="s.robot_code"`, `name="s.aes_key"`, `value="stream"`, `name="s.webhook_secret"`, tc.fields},
+			} {
+				st, body := b.get("/channels/new?kind=" + kind)
+				for _, w := range want {
+					if st != http.StatusOK || !strings.Contains(body, w) {
+						t.Errorf("%s form: status %d, lacks %q", kind, st, w)
+					}
+				}
+			}
+			st, body, id := createForm(t, b, url.Values{"kind": {"dingtalk"}, "name": {"钉钉 " + tc.lang}, "org_unit_id": {"1"},
+				"s.app_key": {"dingkey"}, "s.app_secret": {"ding-secret"}, "s.mode": {"callback"}, "s.send_as": {"text"}})
+			if st != http.StatusCreated {
+				t.Fatalf("create DingTalk: status %d, %.600s", st, body)
+			}
+			if !strings.Contains(body, tc.receiving+` <code class="copy">`+n.URL+"/hooks/dingtalk/"+id+"</code>") ||
+				!strings.Contains(body, "dingkey") || strings.Contains(body, "ding-secret") {
+				t.Errorf("DingTalk setup page lacks %q with the callback URL, or shows the secret", tc.receiving)
+			}
+		})
+	}
+}
