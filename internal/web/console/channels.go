@@ -93,9 +93,14 @@ func (c *Console) adminPage(w http.ResponseWriter, r *http.Request, action strin
 	if p, _ := auth.From(r.Context()); p.Admin() {
 		return true
 	}
-	c.api.Audit.Deny(r, action, r.URL.Path, "admin role required")
-	c.problem(w, r, http.StatusForbidden, "forbidden")
+	c.refuse(w, r, action, "admin role required", "forbidden")
 	return false
+}
+
+// refuse audits a denied action and answers with the problem page kind.
+func (c *Console) refuse(w http.ResponseWriter, r *http.Request, action, reason, kind string) {
+	c.api.Audit.Deny(r, action, r.URL.Path, reason)
+	c.problem(w, r, http.StatusForbidden, kind)
 }
 
 func (c *Console) newChannel(w http.ResponseWriter, r *http.Request) {
@@ -125,9 +130,7 @@ func (c *Console) showNewChannel(w http.ResponseWriter, r *http.Request, status 
 // shows the form again with the driver's words, secrets left blank.
 func (c *Console) createChannel(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxChannelForm)
-	if !checkCSRF(r) {
-		c.api.Audit.Deny(r, "channel.create", "channels", "console form without a valid CSRF token")
-		c.problem(w, r, http.StatusForbidden, "csrf")
+	if !c.checkChannelCSRF(w, r, "channel.create") {
 		return
 	}
 	kind, name := r.PostFormValue("kind"), strings.TrimSpace(r.PostFormValue("name"))
@@ -257,12 +260,13 @@ func (c *Console) setEnabled(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/channels/"+strconv.FormatInt(v.ID, 10)+"?saved=1", http.StatusSeeOther)
 }
 
+// checkChannelCSRF refuses (and audits) a channel form post without this
+// session's token.
 func (c *Console) checkChannelCSRF(w http.ResponseWriter, r *http.Request, action string) bool {
 	if checkCSRF(r) {
 		return true
 	}
-	c.api.Audit.Deny(r, action, r.URL.Path, "console form without a valid CSRF token")
-	c.problem(w, r, http.StatusForbidden, "csrf")
+	c.refuse(w, r, action, "console form without a valid CSRF token", "csrf")
 	return false
 }
 
