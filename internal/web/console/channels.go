@@ -40,6 +40,7 @@ type testOutcome struct {
 	State      string `json:"state"`
 	StateLabel string `json:"state_label"`
 	Errors     int64  `json:"error_count"`
+	LastError  string `json:"last_error"`
 }
 
 // channelPage is the setup / edit page's data.
@@ -307,7 +308,8 @@ func (c *Console) outcome(r *http.Request, res api.ChannelTestResult, err error)
 	if state == "" {
 		state = model.HealthUnknown
 	}
-	out := testOutcome{OK: res.OK, State: string(state), StateLabel: dict["ch.state."+string(state)], Errors: res.Health.ErrorCount}
+	out := testOutcome{OK: res.OK, State: string(state), StateLabel: dict["ch.state."+string(state)],
+		Errors: res.Health.ErrorCount, LastError: res.Health.LastError}
 	switch {
 	case err != nil:
 		out.Message = dict["ch.test.unsupported"]

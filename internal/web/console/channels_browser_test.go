@@ -64,15 +64,19 @@ func TestBrowserAddFeishuChannelAndTestConnection(t *testing.T) {
 	if !strings.Contains(result, "app secret invalid") || !strings.Contains(result, "10014") {
 		t.Errorf("test with a wrong secret shows %q, want the simulator's code 10014 message", result)
 	}
-	var state, listed string
+	var state, lastErr, listed string
 	err = chromedp.Run(ctx,
 		chromedp.Text(`#health .hstate`, &state),
+		chromedp.Text(`#health .herr`, &lastErr),
 		chromedp.Click(`.back a`, chromedp.NodeVisible),
 		chromedp.WaitVisible(`#channel-list`),
 		chromedp.Text(`#channel-list tr.channel`, &listed),
 	)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(lastErr, "app secret invalid") {
+		t.Errorf("the setup page's health shows last error %q after the failed test", lastErr)
 	}
 	if state != "已断开" || !strings.Contains(listed, "已断开") || !strings.Contains(listed, "app secret invalid") {
 		t.Errorf("after the failed test: setup page state %q, list row %q; want down with the platform's error", state, listed)

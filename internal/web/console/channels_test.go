@@ -250,3 +250,46 @@ func TestChannelFormsAndDingTalkSetupInBothLanguages(t *testing.T) {
 		})
 	}
 }
+
+// The long-connection modes are offered before every driver takes them:
+// until it does, the driver's own refusal stands beside the mode field;
+// once it does, the setup page leads to the platform's long-connection
+// setting instead of a request URL.
+func TestLongConnectionModesRefusedBesideTheFieldOrSetUp(t *testing.T) {
+	feishuSim := httptest.NewServer(simfeishu.NewServer(simfeishu.Config{AppID: "cli_lc", AppSecret: "s"}))
+	defer feishuSim.Close()
+	n := apptest.Start(t)
+	b := newBrowser(t, n)
+	b.mustLogin("admin", n.AdminPW)
+	for _, tc := range []struct {
+		kind, mode, longStep, urlStep string
+		form                          url.Values
+	}{
+		{"feishu", "long_connection", "使用长连接接收事件", "请求地址 =", url.Values{"s.app_id": {"cli_lc"}, "s.app_secret": {"s"},
+			"s.verification_token": {"v"}, "s.base_url": {"custom"}, "s.base_url.other": {feishuSim.URL}}},
+		{"dingtalk", "stream", "Stream模式", "消息接收地址 =", url.Values{"s.app_key": {"dinglc"}, "s.app_secret": {"s"},
+			"s.base_url": {feishuSim.URL}, "s.oapi_base_url": {feishuSim.URL}}},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			form := tc.form
+			form.Set("kind", tc.kind)
+			form.Set("name", tc.kind+" "+tc.mode)
+			form.Set("org_unit_id", "1")
+			form.Set("s.mode", tc.mode)
+			st, body, _ := createForm(t, b, form)
+			field := regexp.MustCompile(`(?s)<div class="cfield invalid">.*?</div>`).FindString(body)
+			switch st {
+			case http.StatusBadRequest:
+				if !strings.Contains(field, `name="s.mode"`) || !strings.Contains(field, `class="field-error"`) || !strings.Contains(body, `id="form-error"`) {
+					t.Errorf("refused %s mode: the driver's message is not beside the mode field: %q", tc.mode, field)
+				}
+			case http.StatusCreated:
+				if !strings.Contains(body, tc.longStep) || strings.Contains(body, tc.urlStep) {
+					t.Errorf("%s channel's setup steps lack %q or still ask for %q", tc.mode, tc.longStep, tc.urlStep)
+				}
+			default:
+				t.Fatalf("%s mode: status %d, %.500s", tc.mode, st, body)
+			}
+		})
+	}
+}

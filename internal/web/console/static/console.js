@@ -294,6 +294,7 @@
         var st = scope.querySelector(".hstate");
         if (st) { st.className = "hstate h-" + res.state; st.textContent = res.state_label; }
         setText(scope, ".herrors b", res.error_count);
+        setText(scope, ".herr", res.last_error);
       })
       .catch(function () { form.submit(); }) // let the page show what went wrong
       .then(function () { btn.disabled = false; btn.textContent = label; });
