@@ -1,14 +1,9 @@
 package api
 
 import (
-	"context"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
-	"switchboard/internal/channel"
-	"switchboard/internal/errcode"
 	"switchboard/internal/model"
 )
 
@@ -29,29 +24,16 @@ func (a *API) testChannel(w http.ResponseWriter, r *http.Request) {
 	if !a.requireAdmin(w, r, "channel.test") {
 		return
 	}
-	c, ok := a.channelInScope(w, r)
-	if !ok {
-		return
-	}
-	ch, _, err := a.Channels.Get(r.Context(), c.ID)
+	id, err := pathID(r, "id")
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	t, ok := ch.(channel.Tester)
-	if !ok {
-		a.fail(w, r, errcode.Unsupported.With("%s channels have no connection test", c.Kind))
+	res, err := a.testChannelAs(r, id)
+	if err != nil {
+		a.fail(w, r, err)
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), channelTestTimeout)
-	defer cancel()
-	res := channelTestResult{OK: true}
-	if err := t.Test(ctx); err != nil {
-		// "permanent failure" is the outbox's business, not the admin's.
-		res.OK, res.Error = false, strings.TrimPrefix(err.Error(), channel.ErrPermanent.Error()+": ")
-	}
-	a.Audit.Record(r, "channel.test", "channel:"+strconv.FormatInt(c.ID, 10), true, testDetail(res))
-	res.Health = a.view(r.Context(), c).Health
 	writeJSON(w, http.StatusOK, res)
 }
 

@@ -81,14 +81,10 @@ func (a *API) inScope(ctx context.Context, s store.Scope, unit int64) (bool, err
 }
 
 func (a *API) listChannels(w http.ResponseWriter, r *http.Request) {
-	chs, err := a.Store.ListChannels(r.Context(), principal(r).Scope)
+	out, err := a.ListChannels(r)
 	if err != nil {
 		a.fail(w, r, err)
 		return
-	}
-	out := make([]channelView, len(chs))
-	for i, c := range chs {
-		out[i] = a.view(r.Context(), c)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
@@ -109,14 +105,11 @@ func (a *API) createChannel(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	c, reveal, err := CreateChannel(r.Context(), a.Store, a.Channels, req.Kind, req.Name, req.OrgUnitID, req.Settings)
+	v, err := a.addChannel(r, req.Kind, req.Name, req.OrgUnitID, req.Settings)
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	a.Audit.Record(r, "channel.create", "channel:"+strconv.FormatInt(c.ID, 10), true, c.Kind+" "+c.Name)
-	v := a.view(r.Context(), c)
-	v.Secret = reveal["secret"]
 	writeJSON(w, http.StatusCreated, v)
 }
 
@@ -146,26 +139,14 @@ func CreateChannel(ctx context.Context, st store.Store, reg *channel.Registry, k
 
 func (a *API) channelInScope(w http.ResponseWriter, r *http.Request) (model.Channel, bool) {
 	id, err := pathID(r, "id")
-	if err != nil {
-		a.fail(w, r, err)
-		return model.Channel{}, false
+	if err == nil {
+		var c model.Channel
+		if c, err = a.scopedChannel(r, id); err == nil {
+			return c, true
+		}
 	}
-	c, err := a.Store.GetChannel(r.Context(), id)
-	if err != nil {
-		a.fail(w, r, err)
-		return c, false
-	}
-	ok, err := a.inScope(r.Context(), principal(r).Scope, c.OrgUnitID)
-	if err != nil {
-		a.fail(w, r, err)
-		return c, false
-	}
-	if !ok {
-		a.Audit.Deny(r, "channel.read", "channel:"+strconv.FormatInt(id, 10), "outside the caller's org units")
-		a.fail(w, r, errcode.Forbidden.With("channel %d belongs to another department", id))
-		return c, false
-	}
-	return c, true
+	a.fail(w, r, err)
+	return model.Channel{}, false
 }
 
 func (a *API) getChannel(w http.ResponseWriter, r *http.Request) {
@@ -178,33 +159,26 @@ func (a *API) updateChannel(w http.ResponseWriter, r *http.Request) {
 	if !a.requireAdmin(w, r, "channel.update") {
 		return
 	}
-	c, ok := a.channelInScope(w, r)
-	if !ok {
-		return
-	}
-	var req struct {
-		Name      *string           `json:"name"`
-		OrgUnitID *int64            `json:"org_unit_id"`
-		Enabled   *bool             `json:"enabled"`
-		Settings  map[string]string `json:"settings"`
-	}
-	if err := decode(r, &req); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if err := a.applyChannelUpdate(r.Context(), &c, req.Name, req.OrgUnitID, req.Enabled, req.Settings); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	c, err := a.Store.UpdateChannel(r.Context(), c)
+	id, err := pathID(r, "id")
 	if err != nil {
 		a.fail(w, r, err)
 		return
 	}
-	a.Channels.Forget(c.ID)
-	_ = a.Bus.Publish(r.Context(), bus.Event{Type: bus.ChannelChanged, ChannelID: c.ID, OrgUnitID: c.OrgUnitID})
-	a.Audit.Record(r, "channel.update", "channel:"+strconv.FormatInt(c.ID, 10), true, "")
-	writeJSON(w, http.StatusOK, a.view(r.Context(), c))
+	if _, err := a.scopedChannel(r, id); err != nil {
+		a.fail(w, r, err) // out of scope before reading the body, as every channel route
+		return
+	}
+	var req ChannelChange
+	if err := decode(r, &req); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	v, err := a.changeChannel(r, id, req)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
 func (a *API) applyChannelUpdate(ctx context.Context, c *model.Channel, name *string, unit *int64, enabled *bool, settings map[string]string) error {

@@ -8,6 +8,7 @@ package console
 import (
 	"bytes"
 	"embed"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"net/http"
@@ -25,7 +26,7 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // pages are the page templates; each is parsed together with layout.html.
-var pages = []string{"login", "inbox", "conversation", "problem", "rules", "notifications"}
+var pages = []string{"login", "inbox", "conversation", "problem", "rules", "notifications", "channels", "channel_new", "channel"}
 
 // Console serves the web UI.
 type Console struct {
@@ -41,8 +42,8 @@ func New(a *api.API) *Console {
 		c.pages[lang] = map[string]*template.Template{}
 		for _, p := range pages {
 			t := template.New("layout.html").Funcs(template.FuncMap{"t": translator(lang), "kindKey": kindKey,
-				"size": byteSize, "blank": func() row { return row{} }})
-			c.pages[lang][p] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/"+p+".html"))
+				"size": byteSize, "blank": func() row { return row{} }, "args": args})
+			c.pages[lang][p] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/part_*.html", "templates/"+p+".html"))
 		}
 	}
 	return c
@@ -64,6 +65,13 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /rules/dry-run", c.signedIn(c.dryRun))
 	mux.Handle("GET /notifications", c.signedIn(c.notificationsView))
 	mux.Handle("POST /notifications/settings", c.signedIn(c.saveSettings))
+	mux.Handle("GET /channels", c.signedIn(c.channelsView))
+	mux.Handle("GET /channels/new", c.signedIn(c.newChannel))
+	mux.Handle("POST /channels", c.signedIn(c.createChannel))
+	mux.Handle("GET /channels/{id}", c.signedIn(c.channelView))
+	mux.Handle("POST /channels/{id}", c.signedIn(c.saveChannel))
+	mux.Handle("POST /channels/{id}/enabled", c.signedIn(c.setEnabled))
+	mux.Handle("POST /channels/{id}/test", c.signedIn(c.testChannel))
 }
 
 // signedIn resolves the caller like the API does, but answers an anonymous
@@ -133,6 +141,23 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, pag
 // problem renders a friendly error page ("forbidden", "notfound", "csrf", "error").
 func (c *Console) problem(w http.ResponseWriter, r *http.Request, status int, kind string) {
 	c.render(w, r, status, "problem", view{Title: kind + ".title", Page: kind})
+}
+
+// args builds a template's argument from name/value pairs, for partials
+// that need more than the dot (a form's CSRF token beside a row).
+func args(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, fmt.Errorf("console: args wants name/value pairs, got %d values", len(kv))
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		name, ok := kv[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("console: args name %v is not a string", kv[i])
+		}
+		m[name] = kv[i+1]
+	}
+	return m, nil
 }
 
 // kindKey maps a message kind to its string key, so templates stay free of text.

@@ -273,6 +273,41 @@
     }
   });
 
+  // testConnection runs a channel's "test connection" and shows the answer
+  // beside the button and in the channel's health, without leaving the page.
+  function testConnection(form) {
+    var btn = form.querySelector("button"), out = form.querySelector(".test-result");
+    var label = btn.textContent;
+    btn.disabled = true;
+    btn.textContent = btn.getAttribute("data-running");
+    out.className = "test-result";
+    out.textContent = "";
+    fetch(form.getAttribute("action"), {
+      method: "POST", credentials: "same-origin", headers: { "Accept": "application/json" },
+      body: new URLSearchParams(new FormData(form))
+    })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (res) {
+        out.className = "test-result " + (res.ok ? "ok" : "bad");
+        out.textContent = res.message;
+        var scope = form.closest("[data-channel]") || document;
+        var st = scope.querySelector(".hstate");
+        if (st) { st.className = "hstate h-" + res.state; st.textContent = res.state_label; }
+        setText(scope, ".herrors b", res.error_count);
+        setText(scope, ".herr", res.last_error);
+      })
+      .catch(function () { form.submit(); }) // let the page show what went wrong
+      .then(function () { btn.disabled = false; btn.textContent = label; });
+  }
+
+  document.addEventListener("submit", function (e) {
+    var form = e.target.closest("form.test-conn");
+    if (form && window.fetch && window.URLSearchParams) {
+      e.preventDefault();
+      testConnection(form);
+    }
+  });
+
   function init() {
     localiseTimes(document);
     var island = document.getElementById("sb-data");
