@@ -65,6 +65,15 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeliveryFallback", testDeliveryFallback},
 		{"OutboxPostpone", testOutboxPostpone},
 		{"DeadLetterAlert", testDeadLetterAlert},
+		{"TicketRoundTrip", testTicketRoundTrip},
+		{"TicketIdempotentSource", testTicketIdempotentSource},
+		{"TicketConcurrentSource", testTicketConcurrentSource},
+		{"TicketConcurrentNumbers", testTicketConcurrentNumbers},
+		{"TicketVersion", testTicketVersion},
+		{"TicketScope", testTicketScope},
+		{"TicketFilters", testTicketFilters},
+		{"TicketComments", testTicketComments},
+		{"TicketTypesAndWeights", testTicketTypesAndWeights},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
