@@ -74,7 +74,7 @@ func Score(f model.PriorityFactors, w model.PriorityWeights) model.ScoreExplanat
 		return e
 	}
 	fs := factorList(f, w)
-	sum := 0
+	sum, num := 0, 0
 	for _, v := range fs {
 		sum += v.Weight
 	}
@@ -83,12 +83,14 @@ func Score(f model.PriorityFactors, w model.PriorityWeights) model.ScoreExplanat
 		if fs[i].Factor == "effort" {
 			fs[i].Effective = 6 - fs[i].Value
 		}
+		num += fs[i].Weight * fs[i].Effective
 		fs[i].Contribution = round2(float64(fs[i].Weight*fs[i].Effective) / float64(sum))
-		e.Weighted += float64(fs[i].Weight*fs[i].Effective) / float64(sum)
 	}
 	e.Scored, e.Factors = true, fs
-	e.Score = int(math.Round((e.Weighted - 1) / 4 * 100))
-	e.Weighted = round2(e.Weighted)
+	e.Weighted = round2(float64(num) / float64(sum))
+	// round(25 × (num − sum) / sum) in integers, half up, so a score on a
+	// threshold is not lost to floating point.
+	e.Score = (100*(num-sum) + 2*sum) / (4 * sum)
 	e.Priority = PriorityOf(e.Score)
 	return e
 }
@@ -101,6 +103,16 @@ func PriorityOf(score int) string {
 		}
 	}
 	return "P4"
+}
+
+// KnownPriority reports whether p is one of P1–P4.
+func KnownPriority(p string) bool {
+	for _, t := range Thresholds {
+		if t.Priority == p {
+			return true
+		}
+	}
+	return false
 }
 
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
