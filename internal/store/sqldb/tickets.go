@@ -22,12 +22,13 @@ const ticketCols = `t.id, t.number, t.type, t.title, t.description, t.status, t.
 // errSourceTaken: a concurrent creation took one of the source messages first.
 var errSourceTaken = errors.New("source message taken")
 
-func scanTicket(row interface{ Scan(...any) error }) (model.Ticket, error) {
+func (db *DB) scanTicket(row interface{ Scan(...any) error }) (model.Ticket, error) {
 	var t model.Ticket
 	var factors, expl, fields string
+	var desc []byte
 	var due, created, updated, resolved, closed int64
 	r := &t.Requester
-	err := row.Scan(&t.ID, &t.Number, &t.Type, &t.Title, &t.Description, &t.Status, &t.Priority, &t.Score, &factors, &expl,
+	err := row.Scan(&t.ID, &t.Number, &t.Type, &t.Title, &desc, &t.Status, &t.Priority, &t.Score, &factors, &expl,
 		&r.PersonID, &r.Name, &r.ChannelID, &r.ConversationID, &r.ExternalID, &t.OrgUnitID, &t.TeamID,
 		&t.AssigneeID, &t.Category, &fields, &due, &t.CreatedBy, &t.Version, &created, &updated, &resolved, &closed)
 	if err != nil {
@@ -41,6 +42,11 @@ func scanTicket(row interface{ Scan(...any) error }) (model.Ticket, error) {
 			return t, fmt.Errorf("ticket %d: decode: %w", t.ID, err)
 		}
 	}
+	plain, err := db.open(desc)
+	if err != nil {
+		return t, fmt.Errorf("ticket %d: description: %w", t.ID, err)
+	}
+	t.Description = string(plain)
 	t.Key = model.TicketKey(t.Number)
 	t.DueAt, t.CreatedAt, t.UpdatedAt = fromTS(due), fromTS(created), fromTS(updated)
 	t.ResolvedAt, t.ClosedAt = fromTS(resolved), fromTS(closed)
@@ -52,8 +58,9 @@ func scanTicket(row interface{ Scan(...any) error }) (model.Ticket, error) {
 }
 
 // ticketValues are the columns an insert and an update both write, in the
-// order of ticketWriteCols.
-func ticketValues(t *model.Ticket) ([]any, error) {
+// order of ticketWriteCols. The description is sealed: it is usually the
+// customer's message, which is encrypted at rest in messages too.
+func (db *DB) ticketValues(t *model.Ticket) ([]any, error) {
 	factors, err := json.Marshal(t.Factors)
 	if err != nil {
 		return nil, err
@@ -71,7 +78,7 @@ func ticketValues(t *model.Ticket) ([]any, error) {
 		return nil, err
 	}
 	r := t.Requester
-	return []any{t.Type, t.Title, t.Description, string(t.Status), t.Priority, t.Score, string(factors), string(expl),
+	return []any{t.Type, t.Title, db.seal([]byte(t.Description)), string(t.Status), t.Priority, t.Score, string(factors), string(expl),
 		nullID(r.PersonID), r.Name, nullID(r.ChannelID), nullID(r.ConversationID), r.ExternalID,
 		t.OrgUnitID, nullID(t.TeamID), nullID(t.AssigneeID), t.Category, string(fj), ts(t.DueAt),
 		ts(t.UpdatedAt), ts(t.ResolvedAt), ts(t.ClosedAt)}, nil
@@ -113,7 +120,7 @@ func (db *DB) insertTicket(ctx context.Context, tx *sql.Tx, t *model.Ticket, nt 
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	t.CreatedAt, t.UpdatedAt, t.Version, t.CreatedBy = now, now, 1, nt.ActorID
 	t.Key = model.TicketKey(t.Number)
-	vals, err := ticketValues(t)
+	vals, err := db.ticketValues(t)
 	if err != nil {
 		return err
 	}
@@ -255,7 +262,8 @@ func addTicketFilter(w *where, f store.TicketFilter) {
 	if q := strings.TrimSpace(f.Query); q != "" {
 		like := "%" + likeEscaper.Replace(strings.ToLower(q)) + "%"
 		n, _ := model.ParseTicketKey(q)
-		w.add(`(LOWER(t.title) LIKE ? ESCAPE '\' OR LOWER(t.description) LIKE ? ESCAPE '\' OR t.number = ?)`, like, like, n)
+		// The description is sealed, so the search box looks at titles and numbers.
+		w.add(`(LOWER(t.title) LIKE ? ESCAPE '\' OR t.number = ?)`, like, n)
 	}
 }
 
@@ -268,7 +276,7 @@ func (db *DB) queryTickets(ctx context.Context, q Querier, query string, args []
 	}
 	out := []model.Ticket{}
 	for rows.Next() {
-		t, err := scanTicket(rows)
+		t, err := db.scanTicket(rows)
 		if err != nil {
 			rows.Close()
 			return nil, err

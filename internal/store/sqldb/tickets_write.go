@@ -17,7 +17,7 @@ import (
 func (db *DB) UpdateTicket(ctx context.Context, t model.Ticket, changes []model.TicketChange) (model.Ticket, error) {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	t.UpdatedAt = now
-	vals, err := ticketValues(&t)
+	vals, err := db.ticketValues(&t)
 	if err != nil {
 		return t, err
 	}
@@ -151,7 +151,7 @@ func (db *DB) AddTicketComment(ctx context.Context, c model.TicketComment) (mode
 			return notFound(err, "ticket", c.TicketID)
 		}
 		return tx.QueryRowContext(ctx, db.q(`INSERT INTO ticket_comments (ticket_id, author_id, body, public, created_at)
-			VALUES (?, ?, ?, ?, ?) RETURNING id`), c.TicketID, nullID(c.AuthorID), c.Body, c.Public, ts(c.CreatedAt)).Scan(&c.ID)
+			VALUES (?, ?, ?, ?, ?) RETURNING id`), c.TicketID, nullID(c.AuthorID), db.seal([]byte(c.Body)), c.Public, ts(c.CreatedAt)).Scan(&c.ID)
 	})
 	if err != nil {
 		return c, fmt.Errorf("comment on ticket %d: %w", c.TicketID, err)
@@ -199,9 +199,15 @@ func (db *DB) TicketComments(ctx context.Context, ticketID int64, publicOnly boo
 	for rows.Next() {
 		var c model.TicketComment
 		var at int64
-		if err := rows.Scan(&c.ID, &c.TicketID, &c.AuthorID, &c.Body, &c.Public, &at); err != nil {
+		var body []byte
+		if err := rows.Scan(&c.ID, &c.TicketID, &c.AuthorID, &body, &c.Public, &at); err != nil {
 			return nil, err
 		}
+		plain, err := db.open(body)
+		if err != nil {
+			return nil, fmt.Errorf("ticket comment %d: %w", c.ID, err)
+		}
+		c.Body = string(plain)
 		c.CreatedAt = fromTS(at)
 		out = append(out, c)
 	}

@@ -58,7 +58,7 @@ func testTicketRoundTrip(t *testing.T, s store.Store) {
 	f := newTicketFixture(t, s)
 	in := sampleTicket(f.o.deptA, "设备连不上网")
 	in.AssigneeID, in.Watchers, in.TeamID = f.agent, []int64{f.agent}, f.o.teamA1
-	in.DueAt = base.Add(8 * time.Hour)
+	in.DueAt, in.Description = base.Add(8*time.Hour), "客户说：设备连不上网\n型号 R1"
 	in.Requester = model.Requester{PersonID: f.msgs[0].SenderID, Name: "Name cust", ChannelID: f.msgs[0].ChannelID,
 		ConversationID: f.msgs[0].ConversationID, ExternalID: "cust"}
 	tk := mustTicket(t, s, store.NewTicket{Ticket: in, Sources: []model.TicketSource{source(f.msgs[0]), source(f.msgs[1])}, ActorID: f.agent})
@@ -71,7 +71,7 @@ func testTicketRoundTrip(t *testing.T, s store.Store) {
 	if !reflect.DeepEqual(got, tk) {
 		t.Errorf("GetTicket = %+v\nwant %+v", got, tk)
 	}
-	if got.Requester != in.Requester || !slices.Equal(got.Tags, []string{"network", "紧急"}) || got.Fields["device"] != "R1" ||
+	if got.Requester != in.Requester || got.Description != in.Description || !slices.Equal(got.Tags, []string{"network", "紧急"}) || got.Fields["device"] != "R1" ||
 		got.Factors != in.Factors || !got.DueAt.Equal(in.DueAt) || got.CreatedBy != f.agent || got.TeamID != f.o.teamA1 {
 		t.Errorf("stored ticket lost fields: %+v", got)
 	}

@@ -27,7 +27,7 @@ CREATE TABLE tickets (
 	number INTEGER NOT NULL UNIQUE,
 	type TEXT NOT NULL REFERENCES ticket_types(name),
 	title TEXT NOT NULL,
-	description TEXT NOT NULL DEFAULT '',
+	description BLOB NOT NULL, -- sealed, like message bodies
 	status TEXT NOT NULL,
 	priority TEXT NOT NULL,
 	score INTEGER NOT NULL DEFAULT 0,
@@ -89,7 +89,7 @@ CREATE TABLE ticket_comments (
 	id INTEGER PRIMARY KEY,
 	ticket_id INTEGER NOT NULL REFERENCES tickets(id),
 	author_id INTEGER,
-	body TEXT NOT NULL,
+	body BLOB NOT NULL, -- sealed
 	public BOOLEAN NOT NULL DEFAULT 0,
 	created_at INTEGER NOT NULL
 )
