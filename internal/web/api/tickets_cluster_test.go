@@ -25,7 +25,9 @@ func TestTicketsAcrossNodes(t *testing.T) {
 	schema, nats := testsvc.FreshSchema(t), testsvc.StartNATS(t) // before the nodes, so they stop first
 	keys := filepath.Join(t.TempDir(), "keys.json")
 	node := func(id string) apptest.Options {
-		return func(c *config.Config) { c.DatabaseURL, c.NATSURL, c.MasterKeyFile, c.NodeID = schema.URL, nats.URL(), keys, id }
+		return func(c *config.Config) {
+			c.DatabaseURL, c.NATSURL, c.MasterKeyFile, c.NodeID = schema.URL, nats.URL(), keys, id
+		}
 	}
 	a := apptest.Start(t, node("a"))
 	b := apptest.Start(t, node("b"))
