@@ -17,7 +17,12 @@ func caller(r *http.Request) ticket.Caller {
 	return ticket.Caller{User: p.User, MessageScope: p.Scope}
 }
 
-func ticketResource(id int64) string { return "ticket:" + strconv.FormatInt(id, 10) }
+func ticketResource(id int64) string {
+	if id == 0 {
+		return "tickets" // a creation refused before there was a ticket
+	}
+	return "ticket:" + strconv.FormatInt(id, 10)
+}
 
 // ticketFail audits a refused ticket action before answering. A ticket the
 // caller cannot see but that exists is 403 (and audited), like messages;
@@ -81,11 +86,9 @@ func parseTicketFilter(r *http.Request) (store.TicketFilter, error) {
 	if f.Priority != "" && !ticket.KnownPriority(f.Priority) {
 		return f, errcode.BadCursor.With("priority=%q: want P1, P2, P3 or P4", f.Priority)
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			return f, errcode.BadCursor.With("limit=%q: want 1..500", v)
-		}
+	if n, err := parseLimit(q.Get("limit")); err != nil {
+		return f, err
+	} else if n > 0 {
 		f.Limit = n
 	}
 	return f, nil

@@ -15,13 +15,9 @@ import (
 	"switchboard/internal/testsvc"
 )
 
-// TestTicketsAcrossNodes runs two nodes on one PostgreSQL schema (and NATS): creations
-// racing on both nodes from one customer message make one ticket, and
-// tickets created at once on both nodes get distinct human numbers.
-func TestTicketsAcrossNodes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs PostgreSQL and NATS")
-	}
+// twoNodes starts two nodes on one fresh PostgreSQL schema and one NATS,
+// sharing the key file and the admin token.
+func twoNodes(t *testing.T) (a, b *apptest.Node) {
 	schema, nats := testsvc.FreshSchema(t), testsvc.StartNATS(t) // before the nodes, so they stop first
 	keys := filepath.Join(t.TempDir(), "keys.json")
 	node := func(id string) apptest.Options {
@@ -29,9 +25,20 @@ func TestTicketsAcrossNodes(t *testing.T) {
 			c.DatabaseURL, c.NATSURL, c.MasterKeyFile, c.NodeID = schema.URL, nats.URL(), keys, id
 		}
 	}
-	a := apptest.Start(t, node("a"))
-	b := apptest.Start(t, node("b"))
-	b.Token = a.Token
+	a = apptest.Start(t, node("a"))
+	b = apptest.Start(t, node("b"))
+	b.Token = a.Token // one database, one admin
+	return a, b
+}
+
+// TestTicketsAcrossNodes runs two nodes on one PostgreSQL schema (and NATS): creations
+// racing on both nodes from one customer message make one ticket, and
+// tickets created at once on both nodes get distinct human numbers.
+func TestTicketsAcrossNodes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs PostgreSQL and NATS")
+	}
+	a, b := twoNodes(t)
 	h := a.CreateWebhook("app", 1, "")
 	msg := ingest(t, a, h, "m-1", "设备连不上网，很紧急")
 	nodes := []*apptest.Node{a, b}
