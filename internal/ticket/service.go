@@ -77,19 +77,7 @@ func (s *Service) Create(ctx context.Context, c Caller, in Create) (model.Ticket
 	if err != nil {
 		return model.Ticket{}, false, err
 	}
-	if t.Title == "" {
-		return model.Ticket{}, false, errcode.MissingField.With("title (or a source message with text)")
-	}
-	if t.OrgUnitID == 0 {
-		return model.Ticket{}, false, errcode.MissingField.With("org_unit_id (or a source message)")
-	}
-	if err := s.checkRefs(ctx, t); err != nil {
-		return model.Ticket{}, false, err
-	}
-	if ok, err := canCreate(ctx, s.Store, c.User, t.OrgUnitID, t.Type); err != nil || !ok {
-		return model.Ticket{}, false, orForbidden(err, "creating a %s ticket in org unit %d", t.Type, t.OrgUnitID)
-	}
-	if err := s.score(ctx, &t); err != nil {
+	if err := s.admit(ctx, c, &t); err != nil {
 		return model.Ticket{}, false, err
 	}
 	t, created, err := s.Store.CreateTicket(ctx, store.NewTicket{Ticket: t, Sources: sources, ActorID: c.User.ID})
@@ -107,6 +95,24 @@ func (s *Service) Create(ctx context.Context, c Caller, in Create) (model.Ticket
 	}
 	s.publish(ctx, bus.Event{Type: bus.TicketCreated, OrgUnitID: t.OrgUnitID, Ticket: &t})
 	return t, true, nil
+}
+
+// admit checks a new ticket is complete, refers to what exists and may be
+// created by the caller, and scores it.
+func (s *Service) admit(ctx context.Context, c Caller, t *model.Ticket) error {
+	if t.Title == "" {
+		return errcode.MissingField.With("title (or a source message with text)")
+	}
+	if t.OrgUnitID == 0 {
+		return errcode.MissingField.With("org_unit_id (or a source message)")
+	}
+	if err := s.checkRefs(ctx, *t); err != nil {
+		return err
+	}
+	if ok, err := canCreate(ctx, s.Store, c.User, t.OrgUnitID, t.Type); err != nil || !ok {
+		return orForbidden(err, "creating a %s ticket in org unit %d", t.Type, t.OrgUnitID)
+	}
+	return s.score(ctx, t)
 }
 
 func (s *Service) ticketType(ctx context.Context, name string) (model.TicketType, error) {

@@ -196,6 +196,8 @@ func TestTicketRequirementFlowNeedsReasonToDecline(t *testing.T) {
 func TestTicketVersionConflict(t *testing.T) {
 	d := newServiceDesk(t)
 	_, tk := d.create(t, d.agentToken, map[string]any{"type": "incident", "source_message_ids": []int64{d.msg.ID}})
+	updates, cancel := d.n.App.Bus.Subscribe(16, bus.TicketUpdated)
+	defer cancel()
 	path := fmt.Sprintf("/api/v1/tickets/%d", tk.ID)
 	var saved model.Ticket
 	if st := d.n.Do("PATCH", path, d.agentToken, map[string]any{"version": tk.Version, "title": "路由器故障", "assignee_id": d.agentID, "tags": []string{"网络"}}, &saved); st != 200 || saved.Version != tk.Version+1 {
@@ -208,6 +210,9 @@ func TestTicketVersionConflict(t *testing.T) {
 	d.n.Do("GET", path, d.agentToken, nil, &detail)
 	if detail.Title != "路由器故障" || detail.AssigneeID != d.agentID || detail.Version != saved.Version {
 		t.Errorf("after a refused stale edit: %q assignee %d version %d", detail.Title, detail.AssigneeID, detail.Version)
+	}
+	if len(updates) != 1 {
+		t.Errorf("%d ticket.updated events, want 1 (refused edits publish nothing)", len(updates))
 	}
 	fields := map[string]string{}
 	for _, h := range detail.History {
