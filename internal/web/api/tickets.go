@@ -105,7 +105,22 @@ func (a *API) listTickets(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	items, err := a.Store.ListTickets(r.Context(), ticket.ScopeFor(principal(r).User), f)
+	p := principal(r)
+	if f.OrgUnitID != 0 {
+		// Like message filters: asking for a unit outside one's own is an
+		// empty page and an audit entry.
+		ok, err := a.inScope(r.Context(), p.Scope, f.OrgUnitID)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		if !ok {
+			a.Audit.Deny(r, "ticket.list", "org_unit:"+strconv.FormatInt(f.OrgUnitID, 10), "filter outside the caller's org units")
+			writeJSON(w, http.StatusOK, ticketPage{Items: []model.Ticket{}})
+			return
+		}
+	}
+	items, err := a.Store.ListTickets(r.Context(), ticket.ScopeFor(p.User), f)
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -37,8 +37,10 @@ func TestTicketPermissions(t *testing.T) {
 	path := fmt.Sprintf("/api/v1/tickets/%d", incident.ID)
 
 	// Another department's agent neither sees nor changes it.
-	if ids := listTicketIDs(t, d, salesAgent, ""); len(ids) != 0 {
-		t.Errorf("sales agent lists %v, want nothing", ids)
+	for _, q := range []string{"", fmt.Sprintf("org_unit_id=%d", d.unit), "q=" + incident.Key} {
+		if ids := listTicketIDs(t, d, salesAgent, q); len(ids) != 0 {
+			t.Errorf("sales agent lists %q = %v, want nothing", q, ids)
+		}
 	}
 	wantCode(t, d.n, "GET", path, salesAgent, nil, http.StatusForbidden, "SB-3003")
 	wantCode(t, d.n, "PATCH", path, salesAgent, map[string]any{"version": 1, "title": "x"}, http.StatusForbidden, "SB-3003")
@@ -86,7 +88,12 @@ func TestTicketPermissions(t *testing.T) {
 			denied[e.Login]++
 		}
 	}
-	if denied["wang"] < 4 || denied["zhao"] < 1 {
+	for _, e := range audit.Items {
+		if !e.Allowed && e.Login == "wang" && e.Action == "ticket.list" && e.Resource == fmt.Sprintf("org_unit:%d", d.unit) {
+			denied["wang list"]++
+		}
+	}
+	if denied["wang"] < 4 || denied["zhao"] < 1 || denied["wang list"] != 1 {
 		t.Errorf("denied ticket attempts in the audit trail = %v", denied)
 	}
 }
