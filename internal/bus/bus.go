@@ -16,6 +16,10 @@ const (
 	MessageCreated = "message.created"
 	ChannelChanged = "channel.changed"
 	RulesChanged   = "rules.changed" // rules were written; nodes reload them from the store
+	// Ticket events carry the ticket as committed; status changes also From.
+	TicketCreated       = "ticket.created"
+	TicketUpdated       = "ticket.updated" // fields changed (not the status)
+	TicketStatusChanged = "ticket.status_changed"
 )
 
 // Event is one notification. Message is set for message events.
@@ -24,6 +28,8 @@ type Event struct {
 	OrgUnitID int64          `json:"org_unit_id"`
 	ChannelID int64          `json:"channel_id,omitempty"`
 	Message   *model.Message `json:"message,omitempty"`
+	Ticket    *model.Ticket  `json:"ticket,omitempty"`
+	From      string         `json:"from,omitempty"` // ticket.status_changed: the previous status
 	Node      string         `json:"node,omitempty"`
 }
 

@@ -123,6 +123,13 @@ func populate(t *testing.T) string {
 	n.Do("PUT", fmt.Sprintf("/api/v1/messages/%d/star", last.ID), n.Token, nil, nil)
 	n.Do("PUT", fmt.Sprintf("/api/v1/messages/%d/read", last.ID), n.Token, nil, nil)
 	n.Do("GET", "/api/v1/audit", agent, nil, nil) // denied: audited
+	var tk struct{ ID int64 }
+	if st := n.Do("POST", "/api/v1/tickets", agent, map[string]any{"type": "incident", "source_message_ids": []int64{last.ID},
+		"watchers": []int64{1}, "tags": []string{"打印机"}}, &tk); st != http.StatusCreated {
+		t.Fatalf("ticket: %d", st)
+	}
+	n.Do("POST", fmt.Sprintf("/api/v1/tickets/%d/comments", tk.ID), agent, map[string]any{"body": "已派人", "public": true}, nil)
+	n.Do("POST", fmt.Sprintf("/api/v1/tickets/%d/transitions", tk.ID), agent, map[string]any{"to": "in_progress"}, nil)
 	n.Stop()
 	return n.App.Cfg.DataDir
 }
@@ -157,6 +164,16 @@ func digest(t *testing.T, st store.Store) string {
 				t.Errorf("message %d: none found by its sender %d", m.ID, m.SenderID)
 			}
 		}
+	}
+	tickets, err := st.ListTickets(ctx, store.TicketScope{All: true}, store.TicketFilter{})
+	add(tickets, err)
+	for _, tk := range tickets {
+		add(st.TicketSources(ctx, tk.ID))
+		add(st.TicketComments(ctx, tk.ID, false))
+		add(st.TicketHistory(ctx, tk.ID))
+	}
+	if len(tickets) != 1 {
+		t.Errorf("store holds %d tickets, want 1", len(tickets))
 	}
 	entries, err := st.ListAudit(ctx, 1000, false)
 	add(entries, err)
@@ -221,6 +238,11 @@ func checkSequencesMoved(t *testing.T, st store.Store) {
 	u, err := st.CreateOrgUnit(ctx, model.OrgUnit{ParentID: 1, Name: "新部门", Kind: "department"})
 	if err != nil || u.ID != int64(len(units))+1 {
 		t.Errorf("new org unit after copy: %+v, %v; want id %d", u, err, len(units)+1)
+	}
+	before, _ := st.ListTickets(ctx, store.TicketScope{All: true}, store.TicketFilter{})
+	tk, _, err := st.CreateTicket(ctx, store.NewTicket{Ticket: model.Ticket{Type: "task", Title: "after copy", Status: model.TicketAccepted, Priority: "P3", OrgUnitID: 1}})
+	if err != nil || len(before) != 1 || tk.ID != before[0].ID+1 || tk.Number != before[0].Number+1 {
+		t.Errorf("new ticket after copy: id %d number %d, %v; want the ones after %+v", tk.ID, tk.Number, err, before)
 	}
 	n, _ := st.CountUsers(ctx)
 	usr, err := st.CreateUser(ctx, model.User{Login: "after-copy", Name: "x", Roles: []model.RoleGrant{{Role: model.RoleMember, OrgUnitID: 1}}})

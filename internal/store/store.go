@@ -16,6 +16,8 @@ import (
 var (
 	ErrNotFound = errors.New("not found")
 	ErrConflict = errors.New("conflict")
+	// ErrStale: the row changed since the caller read it (optimistic concurrency).
+	ErrStale = errors.New("stale version")
 )
 
 // Scope limits what a caller may read. It is applied inside every query.
@@ -190,6 +192,7 @@ type Store interface {
 	Audit
 	Rules
 	Notifications
+	Tickets
 	Close() error
 }
 

@@ -92,6 +92,11 @@ func copyAll(ctx context.Context, src *sql.DB, msgs store.Messages, dst *sql.DB,
 		return err
 	}
 	for _, t := range Tables {
+		if t.Seeded {
+			if _, err := dtx.ExecContext(ctx, `DELETE FROM `+t.Name); err != nil {
+				return fmt.Errorf("clear seeded %s: %w", t.Name, err)
+			}
+		}
 		n, err := copyTable(ctx, stx, dtx, t, opts.Batch)
 		if err != nil {
 			return err
@@ -119,7 +124,9 @@ func copyAll(ctx context.Context, src *sql.DB, msgs store.Messages, dst *sql.DB,
 func checkEmpty(ctx context.Context, tx *sql.Tx) error {
 	names := append([]string{}, searchTables...)
 	for _, t := range Tables {
-		names = append(names, t.Name)
+		if !t.Seeded {
+			names = append(names, t.Name)
+		}
 	}
 	for _, name := range names {
 		var has bool

@@ -23,6 +23,10 @@ type Table struct {
 	Bools    map[string]bool // columns SQLite stores as 0/1 and PostgreSQL as BOOLEAN
 	Blobs    map[string]bool // NOT NULL byte columns, where SQLite's driver reads an empty value as NULL
 	Identity bool            // id is a PostgreSQL identity column whose sequence must move past max(id)
+	// Seeded tables get rows from the migrations themselves (built-in
+	// ticket types, the ticket number counter): the target's seed rows do
+	// not make it "not empty", and are replaced by the source's rows.
+	Seeded bool
 }
 
 // Tables lists every table in an order that satisfies the foreign keys
@@ -63,6 +67,20 @@ var Tables = []Table{
 	{Name: "notifications", Cols: cols("id user_id message_id mode state reason due_at delivery_id owner lease_until created_at"),
 		Order: "id", Identity: true},
 	{Name: "alerts", Cols: cols("id kind subject detail done owner lease_until created_at"), Order: "id", Identity: true},
+	{Name: "ticket_types", Cols: cols("name label_zh label_en flow fields builtin created_at"), Order: "name",
+		Bools: set("builtin"), Seeded: true},
+	{Name: "ticket_counter", Cols: cols("id value"), Order: "id", Seeded: true},
+	{Name: "tickets", Cols: cols("id number type title description status priority score factors explanation " +
+		"requester_person_id requester_name requester_channel_id requester_conversation_id requester_external_id " +
+		"org_unit_id team_id assignee_id category fields due_at created_by version created_at updated_at resolved_at closed_at"),
+		Order: "id", Blobs: set("description"), Identity: true},
+	{Name: "ticket_sources", Cols: cols("message_id ticket_id channel_id conversation_id added_by added_at"), Order: "message_id"},
+	{Name: "ticket_watchers", Cols: cols("ticket_id user_id"), Order: "ticket_id, user_id"},
+	{Name: "ticket_tags", Cols: cols("ticket_id tag"), Order: "ticket_id, tag"},
+	{Name: "ticket_comments", Cols: cols("id ticket_id author_id body public created_at"), Order: "id",
+		Bools: set("public"), Blobs: set("body"), Identity: true},
+	{Name: "ticket_history", Cols: cols("id ticket_id at actor_id field old_value new_value note"), Order: "id", Identity: true},
+	{Name: "ticket_settings", Cols: cols("name value updated_at"), Order: "name"},
 }
 
 // searchTables hold derived search terms; they are not copied but must be

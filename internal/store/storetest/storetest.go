@@ -65,6 +65,15 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeliveryFallback", testDeliveryFallback},
 		{"OutboxPostpone", testOutboxPostpone},
 		{"DeadLetterAlert", testDeadLetterAlert},
+		{"TicketRoundTrip", testTicketRoundTrip},
+		{"TicketIdempotentSource", testTicketIdempotentSource},
+		{"TicketConcurrentSource", testTicketConcurrentSource},
+		{"TicketConcurrentNumbers", testTicketConcurrentNumbers},
+		{"TicketVersion", testTicketVersion},
+		{"TicketScope", testTicketScope},
+		{"TicketFilters", testTicketFilters},
+		{"TicketComments", testTicketComments},
+		{"TicketTypesAndWeights", testTicketTypesAndWeights},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -90,7 +99,13 @@ func AtRest(t *testing.T, s store.Store, raw *sql.DB) {
 	if _, err := s.Enqueue(ctx, nil, model.Delivery{ChannelID: ch.ID, Destination: "c1", Payload: []byte(secret), IdemKey: "k"}); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{`SELECT config FROM channels`, `SELECT body FROM messages`, `SELECT envelope FROM inbox`, `SELECT payload FROM deliveries`} {
+	tk, _, err := s.CreateTicket(ctx, store.NewTicket{Ticket: model.Ticket{Type: model.TypeIncident, Title: "t", Description: "desc " + secret,
+		Status: model.TicketAccepted, Priority: "P3", OrgUnitID: o.deptA}})
+	must(t, err)
+	_, err = s.AddTicketComment(ctx, model.TicketComment{TicketID: tk.ID, Body: "note " + secret})
+	must(t, err)
+	for _, q := range []string{`SELECT config FROM channels`, `SELECT body FROM messages`, `SELECT envelope FROM inbox`, `SELECT payload FROM deliveries`,
+		`SELECT description FROM tickets`, `SELECT body FROM ticket_comments`} {
 		var b []byte
 		if err := raw.QueryRowContext(ctx, q).Scan(&b); err != nil {
 			t.Fatalf("%s: %v", q, err)

@@ -20,6 +20,7 @@ import (
 	"switchboard/internal/errcode"
 	"switchboard/internal/metrics"
 	"switchboard/internal/store"
+	"switchboard/internal/ticket"
 )
 
 // Waker is told when a delivery was queued, so it is sent without polling delay.
@@ -50,7 +51,8 @@ type Deps struct {
 // API holds the handlers.
 type API struct {
 	Deps
-	routes []Route
+	routes  []Route
+	tickets *ticket.Service
 }
 
 // Route is one row of the route table.
@@ -62,7 +64,7 @@ type Route struct {
 
 // New builds the API and its route table.
 func New(d Deps) *API {
-	a := &API{Deps: d}
+	a := &API{Deps: d, tickets: &ticket.Service{Store: d.Store, Bus: d.Bus, Log: d.Log}}
 	a.routes = a.table()
 	return a
 }
@@ -115,6 +117,8 @@ func toCatalogue(err error) *errcode.Error {
 		return e
 	case errors.Is(err, store.ErrNotFound):
 		return errcode.NotFound
+	case errors.Is(err, store.ErrStale):
+		return errcode.StaleVersion.With("%v", err)
 	case errors.Is(err, store.ErrConflict):
 		return errcode.Conflict.With("%v", err)
 	case errors.Is(err, context.Canceled):

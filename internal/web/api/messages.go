@@ -47,11 +47,9 @@ func parseFilter(r *http.Request) (store.MessageFilter, error) {
 	if f.Kind != "" && !f.Kind.Valid() {
 		return f, errcode.BadCursor.With("kind=%q: want text, image, file, voice, video or card", f.Kind)
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			return f, errcode.BadCursor.With("limit=%q: want 1..500", v)
-		}
+	if n, err := parseLimit(q.Get("limit")); err != nil {
+		return f, err
+	} else if n > 0 {
 		f.Limit = n
 	}
 	if v := strings.TrimSpace(q.Get("q")); v != "" {
@@ -62,6 +60,18 @@ func parseFilter(r *http.Request) (store.MessageFilter, error) {
 		f.Query = strings.Join(terms, " ")
 	}
 	return f, nil
+}
+
+// parseLimit reads a page size of 1..500; "" is 0 (the caller's default).
+func parseLimit(v string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 500 {
+		return 0, errcode.BadCursor.With("limit=%q: want 1..500", v)
+	}
+	return n, nil
 }
 
 type messagePage struct {

@@ -49,6 +49,16 @@ func (a *API) table() []Route {
 		{"PUT", "/api/v1/users/{id}/notify-settings", "Replace a user's notification settings (admin, or the user)", "notify", false, a.putNotifySettings},
 		{"GET", "/api/v1/me/notifications", "Your notifications, newest first, each with the path its deliveries took", "notify", false, a.listNotifications},
 
+		{"GET", "/api/v1/tickets", "List tickets in scope, newest first: filters status (comma-separated), type, priority, assignee_id, org_unit_id, requester_id, q (title, description or SB-number); cursor pagination", "tickets", false, a.listTickets},
+		{"POST", "/api/v1/tickets", "Create a ticket, optionally from source messages; the same source messages again return the existing ticket (200) instead of a new one (201)", "tickets", false, a.createTicket},
+		{"GET", "/api/v1/tickets/{id}", "Ticket detail: sources, comments, history, allowed transitions and how the priority score was computed", "tickets", false, a.getTicket},
+		{"PATCH", "/api/v1/tickets/{id}", "Change ticket fields; send the version you read, a changed ticket is refused with 409 SB-2102", "tickets", false, a.patchTicket},
+		{"POST", "/api/v1/tickets/{id}/transitions", "Move a ticket to another status ({to, reason, version}); transitions outside its type's lifecycle are refused with 409 SB-2101", "tickets", false, a.transitionTicket},
+		{"POST", "/api/v1/tickets/{id}/comments", "Comment on a ticket ({body, public}); public comments may be shown to the requester", "tickets", false, a.commentTicket},
+		{"GET", "/api/v1/ticket-types", "Ticket types (built-in and admin-defined) with their lifecycle flow", "tickets", false, a.listTicketTypes},
+		{"GET", "/api/v1/priority-weights", "The priority factor weights in use and the score thresholds", "tickets", false, a.getPriorityWeights},
+		{"PUT", "/api/v1/priority-weights", "Set the priority factor weights, 0–10 each (admin)", "tickets", false, a.putPriorityWeights},
+
 		{"GET", "/api/v1/alerts", "Alerts for admins (deliveries that failed for good), newest first (admin)", "notify", false, a.listAlerts},
 		{"GET", "/api/v1/audit", "Audit trail (admin, auditor)", "governance", false, a.listAudit},
 		{"GET", "/api/v1/errors", "The numbered error catalogue", "meta", true, a.listErrors},

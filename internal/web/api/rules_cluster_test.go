@@ -2,14 +2,11 @@ package api_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"switchboard/internal/apptest"
-	"switchboard/internal/config"
-	"switchboard/internal/testsvc"
 )
 
 // TestRuleChangeReachesEveryNode runs two nodes on one PostgreSQL schema and
@@ -19,16 +16,7 @@ func TestRuleChangeReachesEveryNode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("needs PostgreSQL and NATS")
 	}
-	schema, nats := testsvc.FreshSchema(t), testsvc.StartNATS(t) // before the nodes, so they stop first
-	keys := filepath.Join(t.TempDir(), "keys.json")
-	node := func(id string) apptest.Options {
-		return func(c *config.Config) {
-			c.DatabaseURL, c.NATSURL, c.MasterKeyFile, c.NodeID = schema.URL, nats.URL(), keys, id
-		}
-	}
-	a := apptest.Start(t, node("a"))
-	b := apptest.Start(t, node("b"))
-	b.Token = a.Token // one database, one admin
+	a, b := twoNodes(t)
 	h := a.CreateWebhook("ERP", 1, "")
 	if m := ingest(t, b, h, "b-before", "紧急：停机"); len(m.Tags) != 0 {
 		t.Fatalf("tagged %v before any rule exists", m.Tags)
