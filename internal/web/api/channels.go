@@ -114,6 +114,8 @@ func (a *API) createChannel(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
+	// Every node opens the new channel's long connections, if it has any.
+	_ = a.Bus.Publish(r.Context(), bus.Event{Type: bus.ChannelChanged, ChannelID: c.ID, OrgUnitID: c.OrgUnitID})
 	a.Audit.Record(r, "channel.create", "channel:"+strconv.FormatInt(c.ID, 10), true, c.Kind+" "+c.Name)
 	v := a.view(r.Context(), c)
 	v.Secret = reveal["secret"]
