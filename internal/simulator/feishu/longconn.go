@@ -107,7 +107,6 @@ type wsConn struct {
 	at        time.Time
 	remote    string
 	pings     int
-	closed    bool
 	closeOnce sync.Once
 }
 
@@ -294,7 +293,7 @@ func (s *Server) forget(c *wsConn) {
 	c.closeOnce.Do(func() { c.ws.Close() })
 	s.hub.mu.Lock()
 	defer s.hub.mu.Unlock()
-	c.closed = true
+
 	if s.hub.conns[c.id] == c {
 		delete(s.hub.conns, c.id)
 	}
