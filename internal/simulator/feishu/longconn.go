@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
-
-	"switchboard/internal/simulator"
 )
 
 // Long-connection facts (reference §4.3; SDK ws/const.go).
@@ -148,15 +146,7 @@ func (s *Server) longConnRoutes() {
 	s.mux.HandleFunc("GET /_sim/ws", s.inspectWS)
 	s.mux.HandleFunc("POST /_sim/ws/push", s.pushHTTP)
 	s.mux.HandleFunc("POST /_sim/ws/disconnect", s.disconnectHTTP)
-	s.mux.HandleFunc("POST /_sim/ws/faults", func(w http.ResponseWriter, r *http.Request) {
-		n, f, err := simulator.DecodeFault(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		s.ConnFaults.Add(n, f)
-		w.WriteHeader(http.StatusNoContent)
-	})
+	s.mux.HandleFunc("POST /_sim/ws/faults", addFaults(&s.ConnFaults))
 }
 
 // endpoint is the bootstrap: app credentials in, a one-time socket URL and
@@ -293,7 +283,6 @@ func (s *Server) forget(c *wsConn) {
 	c.closeOnce.Do(func() { c.ws.Close() })
 	s.hub.mu.Lock()
 	defer s.hub.mu.Unlock()
-
 	if s.hub.conns[c.id] == c {
 		delete(s.hub.conns, c.id)
 	}

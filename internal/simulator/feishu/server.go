@@ -108,7 +108,7 @@ func (s *Server) routes() {
 	}))
 	s.mux.HandleFunc("GET /_sim/sent", s.inspectSent)
 	s.mux.HandleFunc("GET /_sim/requests", s.inspectRequests)
-	s.mux.HandleFunc("POST /_sim/faults", s.addFaults)
+	s.mux.HandleFunc("POST /_sim/faults", addFaults(&s.Faults))
 	s.mux.HandleFunc("POST /_sim/expire-tokens", func(w http.ResponseWriter, r *http.Request) {
 		s.ExpireTokens()
 		w.WriteHeader(http.StatusNoContent)
