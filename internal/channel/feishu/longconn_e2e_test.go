@@ -13,6 +13,7 @@ import (
 	"github.com/larksuite/oapi-sdk-go/v3/event/dispatcher/callback"
 
 	"switchboard/internal/apptest"
+	"switchboard/internal/config"
 	"switchboard/internal/model"
 	"switchboard/internal/simulator"
 	simfeishu "switchboard/internal/simulator/feishu"
@@ -201,4 +202,23 @@ func TestFeishuCardActionOverHTTP(t *testing.T) {
 	if len(got) != 1 || got[0].Kind != model.KindCardAction || got[0].Text != "确认" {
 		t.Errorf("messages = %+v", got)
 	}
+}
+
+// The long connection lives and dies with the node: it closes when the
+// node stops and opens again when it starts, before any request.
+func TestFeishuLongConnectionFollowsTheNode(t *testing.T) {
+	sim, baseURL := longConnPlatform(t)
+	dir := t.TempDir()
+	sameDir := func(c *config.Config) { c.DataDir = dir }
+	n := apptest.Start(t, sameDir)
+	createLongConnChannel(t, n, baseURL)
+	apptest.WaitFor(t, 5*time.Second, "the long connection", func() bool { return len(sim.Connections()) == 1 })
+	n.Stop()
+	apptest.WaitFor(t, 5*time.Second, "the connection closed with the node", func() bool { return len(sim.Connections()) == 0 })
+	token := n.Token
+	n = apptest.Start(t, sameDir)
+	n.Token = token // the same database: the admin exists, no new token is made
+	apptest.WaitFor(t, 5*time.Second, "the connection reopened at start", func() bool { return len(sim.Connections()) == 1 })
+	pushed(t, sim, sim.PushEvent(sim.Events().MessageReceived(simfeishu.Message{MessageID: "om_after_restart", ChatID: "oc_1", Text: "重启后"})))
+	apptest.WaitFor(t, 5*time.Second, "the message", func() bool { return len(messages(n, "")) == 1 })
 }
