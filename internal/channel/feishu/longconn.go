@@ -15,8 +15,10 @@ package feishu
 //     frame into a shared slice, unlocked, which can also lose a part;
 //   - drops frames of type "card" without acking them, so card callbacks
 //     over the long connection would be re-pushed and never answered.
-// The SDK's ws client and event dispatcher are still exercised against
-// the simulator in the tests (sdk_test.go), which keeps both honest.
+// Pushed events go through the same code as HTTP callbacks (not the SDK's
+// dispatcher), so both transports dedupe, refuse and answer alike. The
+// SDK's ws client and dispatcher are still run against the simulator in
+// internal/simulator/feishu/sdk_test.go, which keeps the fake honest.
 
 import (
 	"bytes"

@@ -78,9 +78,17 @@ func action(value map[string]any, option, input string) cardActionEvent {
 func longConnChannel(t *testing.T, secret string, s *sink) (*conn, *simfeishu.Server) {
 	t.Helper()
 	fast := simfeishu.ClientConfig{ReconnectCount: -1, ReconnectInterval: 1, PingInterval: 1}
-	sim := simfeishu.NewServer(simfeishu.Config{AppID: "cli_a", AppSecret: "sec", LongConn: simfeishu.LongConnConfig{Client: &fast, AckTimeout: 300 * time.Millisecond}})
+	sim := simfeishu.NewServer(simfeishu.Config{AppID: "cli_a", AppSecret: "sec",
+		LongConn: simfeishu.LongConnConfig{Client: &fast, AckTimeout: 300 * time.Millisecond, MaxConnections: 1}})
 	srv := httptest.NewServer(sim)
-	cfg := Config{AppID: "cli_a", AppSecret: secret, BaseURL: srv.URL, Mode: ModeLongConnection}
+	t.Cleanup(func() { sim.Close(); srv.Close() })
+	return startOn(t, srv.URL, secret, s), sim
+}
+
+// startOn starts a long_connection channel of app cli_a at baseURL.
+func startOn(t *testing.T, baseURL, secret string, s *sink) *conn {
+	t.Helper()
+	cfg := Config{AppID: "cli_a", AppSecret: secret, BaseURL: baseURL, Mode: ModeLongConnection}
 	if err := cfg.normalize(); err != nil {
 		t.Fatal(err)
 	}
@@ -89,8 +97,8 @@ func longConnChannel(t *testing.T, secret string, s *sink) (*conn, *simfeishu.Se
 	if err := c.Start(ctx, s); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cancel(); sim.Close(); srv.Close() })
-	return c, sim
+	t.Cleanup(cancel)
+	return c
 }
 
 func eventually(t *testing.T, what string, cond func() bool) {
@@ -126,5 +134,17 @@ func TestLongConnectionFailedCommitIsPushedAgain(t *testing.T) {
 	eventually(t, "the retry acked", func() bool { p := sim.Pushes(); return p[0].Acked })
 	if p := sim.Pushes()[0]; p.MessageID != id || p.Pushes != 2 || len(s.stored()) != 1 {
 		t.Errorf("push = %+v, stored %d", p, len(s.stored()))
+	}
+}
+
+// Over Feishu's connection limit the channel says so in its health and
+// keeps trying rather than giving up like the SDK.
+func TestLongConnectionOverTheLimit(t *testing.T) {
+	first, sim := longConnChannel(t, "sec", &sink{})
+	eventually(t, "the first connection", func() bool { return first.Health().State == model.HealthConnected })
+	second := startOn(t, first.cfg.BaseURL, "sec", &sink{})
+	eventually(t, "the refusal", func() bool { return strings.Contains(second.Health().LastError, "limit") })
+	if h := second.Health(); h.State != model.HealthDegraded || len(sim.Connections()) != 1 {
+		t.Errorf("second channel health %+v, %d connections", h, len(sim.Connections()))
 	}
 }
