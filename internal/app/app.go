@@ -259,6 +259,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	mctx, mstop := context.WithCancel(context.Background())
 	go a.gauges(mctx)
 	go a.followChannelChanges(mctx)
+	go a.openChannels(mctx)
 	if a.lock != nil {
 		go a.lock.watch(mctx, 5*time.Second, a.Log)
 	}
@@ -280,6 +281,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	_ = hs.Shutdown(sctx)
+	a.chanStop() // long connections end with the HTTP server: nothing new arrives while the writer drains
 	wstop()
 	<-a.Writer.Stopped()
 	close(a.items)
@@ -288,7 +290,6 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	<-ddone
 	<-ndone
 	mstop()
-	a.chanStop()
 	if err := errors.Join(a.Bus.Close(), a.Store.Close(), a.lock.Close()); err != nil {
 		return err
 	}
@@ -310,12 +311,38 @@ func (a *App) followChannelChanges(ctx context.Context) {
 			switch ev.Type {
 			case bus.ChannelChanged:
 				a.Channels.Forget(ev.ChannelID)
+				a.openChannel(ctx, ev.ChannelID)
 			case bus.RulesChanged:
 				if err := a.reloadRules(ctx); err != nil {
 					a.Log.Error("reload rules", "err", err)
 				}
 			}
 		}
+	}
+}
+
+// openChannels starts every enabled channel when the node starts, so that
+// long connections (Feishu long_connection mode) open without waiting for
+// a first send. Every node does it: Feishu hands each event to one of an
+// app's connections, so several nodes share the load and cover for each
+// other.
+func (a *App) openChannels(ctx context.Context) {
+	rows, err := a.Store.ListChannels(ctx, store.Scope{All: true})
+	if err != nil {
+		a.Log.Error("channels not opened at start; long connections wait for first use", "err", err)
+		return
+	}
+	for _, row := range rows {
+		if row.Enabled {
+			a.openChannel(ctx, row.ID)
+		}
+	}
+}
+
+// openChannel (re)starts a channel after a change; a deleted one stays gone.
+func (a *App) openChannel(ctx context.Context, id int64) {
+	if _, _, err := a.Channels.Get(ctx, id); err != nil && !errors.Is(err, store.ErrNotFound) {
+		a.Log.Warn("channel not started", "channel", id, "err", err)
 	}
 }
 

@@ -39,6 +39,11 @@ With --send it also posts correctly signed (and, for Feishu, encrypted)
 message callbacks to a channel's callback URL, as the platform would:
   switchboard simulate --send http://127.0.0.1:8080/hooks/feishu/2 --text "设备报警" --count 10 --rate 5
 
+With --send long-connection it pushes the messages over the long
+connection instead, to a Feishu channel in mode long_connection that has
+connected to the simulator (no inbound HTTP), and prints each ack:
+  switchboard simulate --send long-connection --text "设备报警" --count 10
+
 Flags:
 `
 
@@ -68,7 +73,12 @@ func parseSimulate(env Env, args []string) (simOpts, error) {
 	if o.kind == "" {
 		o.kind = kindFromURL(o.send)
 	}
+	if o.send == sendLongConn && o.kind == "" {
+		o.kind = "feishu"
+	}
 	switch {
+	case o.send == sendLongConn && o.kind != "feishu":
+		return o, fmt.Errorf("--send %s: only Feishu is simulated over a long connection", sendLongConn)
 	case o.kind != "feishu" && o.kind != "dingtalk":
 		return o, fmt.Errorf("--channel-kind %q: want feishu or dingtalk", o.kind)
 	case o.count < 1 || o.rate <= 0:
@@ -93,7 +103,9 @@ func simulate(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	out := &lockedWriter{w: env.Stdout}
-	fs := simfeishu.NewServer(simfeishu.Config{AppID: o.appID, AppSecret: o.appSecret})
+	fs := simfeishu.NewServer(simfeishu.Config{AppID: o.appID, AppSecret: o.appSecret,
+		LongConn: simfeishu.LongConnConfig{Client: &rehearsalClient}})
+	defer fs.Close()
 	dt := simdingtalk.NewServer(simdingtalk.Config{AppKey: o.appKey, AppSecret: o.appSecret})
 	feishuURL, stopFeishu, err := serveSim(o.addrFeishu, watched(fs, printNew(out, fs.SentSince, feishuLine)))
 	if err != nil {
@@ -146,7 +158,19 @@ func channelSettings(o simOpts, kind, baseURL string) map[string]string {
 	return map[string]string{"app_key": o.appKey, "app_secret": o.appSecret, "base_url": baseURL, "oapi_base_url": baseURL}
 }
 
+// rehearsalClient is the ClientConfig the rehearsal hands out: Feishu's
+// own waits (2 min between reconnects, 30 s jitter) shortened so that a
+// reconnect shows within seconds.
+var rehearsalClient = simfeishu.ClientConfig{ReconnectCount: -1, ReconnectInterval: 5, ReconnectNonce: 1, PingInterval: 30}
+
 func printSetup(w io.Writer, o simOpts, feishuURL, dingURL string) {
+	defer func() {
+		s := channelSettings(o, "feishu", feishuURL)
+		lc := map[string]string{"app_id": s["app_id"], "app_secret": s["app_secret"], "base_url": feishuURL, "mode": "long_connection"}
+		body, _ := json.Marshal(map[string]any{"kind": "feishu", "name": "Feishu long connection (simulator)", "org_unit_id": 1, "settings": lc})
+		fmt.Fprintf(w, "Feishu long connection: the channel dials %s%s (inspect: %s/_sim/ws); create it with:\n  %s\n",
+			feishuURL, simfeishu.PathEndpoint, feishuURL, body)
+	}()
 	for _, p := range []struct{ kind, title, url string }{{"feishu", "Feishu", feishuURL}, {"dingtalk", "DingTalk", dingURL}} {
 		body, _ := json.Marshal(map[string]any{"kind": p.kind, "name": p.title + " (simulator)", "org_unit_id": 1,
 			"settings": channelSettings(o, p.kind, p.url)})

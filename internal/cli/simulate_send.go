@@ -22,6 +22,9 @@ type postFunc func(ctx context.Context, text string) (int, string, error)
 // packages, wired to the running fake so that replies resolve to the
 // chat the message came from.
 func poster(o simOpts, fs *simfeishu.Server, dt *simdingtalk.Server) postFunc {
+	if o.send == sendLongConn {
+		return longConnPoster(fs)
+	}
 	if o.kind == "feishu" {
 		cb := &simfeishu.Callbacks{URL: o.send, AppID: o.appID, VerificationToken: o.verificationToken, EncryptKey: o.encKey, Server: fs}
 		return func(ctx context.Context, text string) (int, string, error) {
@@ -35,6 +38,49 @@ func poster(o simOpts, fs *simfeishu.Server, dt *simdingtalk.Server) postFunc {
 			Title: "Switchboard 演练群", SenderStaffID: "simuser", SenderNick: "演练用户", Text: text}))
 		return a.Status, a.Body, err
 	}
+}
+
+// sendLongConn as --send pushes over the Feishu long connection.
+const sendLongConn = "long-connection"
+
+// longConnPoster pushes each message over the long connection once a
+// channel has connected, and answers with the ack: code 200 once
+// Switchboard committed it.
+func longConnPoster(fs *simfeishu.Server) postFunc {
+	return func(ctx context.Context, text string) (int, string, error) {
+		if err := waitUntil(ctx, 2*time.Minute, func() bool { return len(fs.Connections()) > 0 }); err != nil {
+			return 0, "", fmt.Errorf("no Feishu channel in long_connection mode connected: %w", err)
+		}
+		id := fs.PushEvent(fs.Events().MessageReceived(simfeishu.Message{ChatID: "oc_simulator", ChatType: "group", Text: text}))
+		var p simfeishu.Pushed
+		err := waitUntil(ctx, 30*time.Second, func() bool {
+			for _, p = range fs.Pushes() {
+				if p.MessageID == id {
+					return p.Acked
+				}
+			}
+			return false
+		})
+		if err != nil {
+			return http.StatusGatewayTimeout, fmt.Sprintf("not acked after %d push(es), last code %d", p.Pushes, p.Code), nil
+		}
+		return p.Code, fmt.Sprintf("acked after %d push(es), biz_rt %s ms", p.Pushes, p.BizRT), nil
+	}
+}
+
+func waitUntil(ctx context.Context, d time.Duration, cond func() bool) error {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
 }
 
 // sendCallbacks posts o.count messages at o.rate and prints each answer.

@@ -119,3 +119,27 @@ func waitMessages(t *testing.T, n *apptest.Node, want int) []model.Message {
 	})
 	return p.Items
 }
+
+// A user rehearses long-connection mode: simulate runs the fake Feishu,
+// the channel (mode long_connection) dials it, and the messages pushed
+// over the socket are stored and acked — no callback URL involved.
+func TestSimulateRehearsesLongConnection(t *testing.T) {
+	n := apptest.Start(t)
+	addr := freeAddr(t)
+	out := runInBackground(t, []string{"simulate", "--addr-feishu", addr, "--addr-dingtalk", "127.0.0.1:0",
+		"--send", "long-connection", "--text", "长连接演练", "--count", "2", "--rate", "50"})
+	apptest.WaitFor(t, 5*time.Second, "the simulator listening", func() bool { return strings.Contains(out.String(), "_sim/ws") })
+	body := map[string]any{"kind": "feishu", "name": "rehearsal", "org_unit_id": 1, "settings": map[string]string{
+		"app_id": "cli_simulator", "app_secret": "simulator-app-secret", "base_url": "http://" + addr, "mode": "long_connection"}}
+	if st := n.Do("POST", "/api/v1/channels", n.Token, body, nil); st != http.StatusCreated {
+		t.Fatalf("create channel: %d", st)
+	}
+	msgs := waitMessages(t, n, 2)
+	if !strings.HasPrefix(msgs[0].Text, "长连接演练 #") || msgs[0].ChannelKind != "feishu" {
+		t.Errorf("stored %+v", msgs[0])
+	}
+	apptest.WaitFor(t, 5*time.Second, "the acks printed", func() bool { return strings.Contains(out.String(), "Sent 2 callbacks, 2 accepted.") })
+	if s := out.String(); !strings.Contains(s, "callback 1/2: 200 acked after 1 push(es)") || !strings.Contains(s, `"mode":"long_connection"`) {
+		t.Errorf("output:\n%s", s)
+	}
+}

@@ -54,7 +54,7 @@ type shownKeyword struct {
 }
 
 // kindBits gives each message kind one bit of compiledRule.kinds.
-var kindBits = map[string]uint8{"text": 1, "image": 2, "file": 4, "voice": 8, "video": 16, "card": 32}
+var kindBits = map[string]uint8{"text": 1, "image": 2, "file": 4, "voice": 8, "video": 16, "card": 32, "card_action": 64}
 
 // Compile validates rules and builds a Set. Disabled rules are left out;
 // the rest are evaluated by ascending Position, ties in list order. A dry run

@@ -76,6 +76,8 @@ func TestConditions(t *testing.T) {
 		{"kind", Conditions{Kinds: []model.MessageKind{model.KindImage, model.KindText}}, nil, true},
 		{"other kind", Conditions{Kinds: []model.MessageKind{model.KindVoice}}, nil, false},
 		{"video kind", Conditions{Kinds: []model.MessageKind{model.KindVideo}}, func(in *Input) { in.Kind = model.KindVideo }, true},
+		{"card action kind", Conditions{Kinds: []model.MessageKind{model.KindCardAction}}, func(in *Input) { in.Kind = model.KindCardAction }, true},
+		{"card actions only", Conditions{Kinds: []model.MessageKind{model.KindCardAction}}, nil, false},
 		{"mention any case", Conditions{Mentions: []string{"u42"}}, nil, true},
 		{"no mention", Conditions{Mentions: []string{"@all"}}, nil, false},
 		{"regex", Conditions{Regex: []string{`^nothing`, `订单号\s*\d{6}`}}, nil, true},

@@ -25,6 +25,9 @@ type Fault struct {
 	Delay time.Duration
 	// RetryAfter is the wait a 429 announces, in the platform's own header.
 	RetryAfter time.Duration
+	// Drop closes the connection without answering, as a network failure
+	// would; long-connection fakes drop the socket after writing the frame.
+	Drop bool
 	// Path limits the fault to requests whose path starts with it; "" matches
 	// every API request.
 	Path string
@@ -81,6 +84,7 @@ type FaultRequest struct {
 	Delay      string `json:"delay"`
 	RetryAfter string `json:"retry_after"`
 	Path       string `json:"path"`
+	Drop       bool   `json:"drop"`
 }
 
 // DecodeFault reads a FaultRequest; a missing count means one request.
@@ -89,7 +93,7 @@ func DecodeFault(r io.Reader) (int, Fault, error) {
 	if err := json.NewDecoder(r).Decode(&req); err != nil {
 		return 0, Fault{}, fmt.Errorf("fault: %w", err)
 	}
-	f := Fault{Status: req.Status, Path: req.Path}
+	f := Fault{Status: req.Status, Path: req.Path, Drop: req.Drop}
 	var err error
 	if f.Delay, err = optDuration(req.Delay); err != nil {
 		return 0, Fault{}, fmt.Errorf("fault delay: %w", err)

@@ -31,14 +31,18 @@ type callback struct {
 // ack is the 200 answer; Feishu only needs the status, the rest is for
 // people reading logs and for tests.
 type ack struct {
-	Msg       string `json:"msg"`
-	Challenge string `json:"challenge,omitempty"`
-	Duplicate bool   `json:"duplicate,omitempty"`
-	Ignored   string `json:"ignored,omitempty"`
+	Msg       string      `json:"msg"`
+	Challenge string      `json:"challenge,omitempty"`
+	Duplicate bool        `json:"duplicate,omitempty"`
+	Ignored   string      `json:"ignored,omitempty"`
+	card      *cardAnswer // a card callback's answer, sent instead
 }
 
 // ServeHTTP authenticates a callback, and for a message stores it durably
 // before answering 200: Feishu re-pushes whatever it gets no 200 for.
+// Card callbacks (card.action.trigger) use the same URL: in the Feishu
+// console the card request URL is set to the event request URL, and both
+// share the app's Encrypt Key and Verification Token.
 func (c *conn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a, err := c.receive(r)
 	if err != nil {
@@ -54,6 +58,10 @@ func (c *conn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	if a.Challenge != "" { // the handshake answer is exactly {"challenge": …}
 		json.NewEncoder(w).Encode(map[string]string{"challenge": a.Challenge})
+		return
+	}
+	if a.card != nil { // a card callback is answered with {"toast": …} alone
+		json.NewEncoder(w).Encode(a.card)
 		return
 	}
 	json.NewEncoder(w).Encode(a)
@@ -120,22 +128,41 @@ func (c *conn) open(h http.Header, body []byte) (callback, error) {
 	return inner, nil
 }
 
-// event handles an authenticated event: messages are normalized and
-// committed, other event types are acknowledged and dropped so Feishu does
-// not keep re-pushing them.
+// event handles an authenticated event from either transport: messages
+// and card clicks are normalized and committed, other event types are
+// acknowledged and dropped so Feishu does not keep re-pushing them.
 func (c *conn) event(ctx context.Context, cb callback) (ack, error) {
-	id := cb.Header.EventID
+	id, typ := cb.Header.EventID, cb.Header.EventType
 	if cb.Schema != "2.0" || id == "" {
 		return ack{}, errcode.MissingField.With("header.event_id: only schema 2.0 events are supported")
 	}
 	if c.seen.has(id) {
-		return ack{Msg: "success", Duplicate: true}, nil
+		a := ack{Msg: "success", Duplicate: true}
+		if typ == eventCardAction {
+			a.card = &received
+		}
+		return a, nil
 	}
-	if cb.Header.EventType != eventMessageReceive {
-		return ack{Msg: "success", Ignored: "event type " + cb.Header.EventType + " is not handled"}, nil
+	var a ack
+	var err error
+	switch typ {
+	case eventMessageReceive:
+		a, err = c.message(ctx, cb.Event)
+	case eventCardAction:
+		a, err = c.cardAction(ctx, id, cb.Event)
+	default:
+		return ack{Msg: "success", Ignored: "event type " + typ + " is not handled"}, nil
 	}
+	if err == nil {
+		c.seen.add(id)
+	}
+	return a, err
+}
+
+// message commits an im.message.receive_v1 event.
+func (c *conn) message(ctx context.Context, raw json.RawMessage) (ack, error) {
 	var ev messageEvent
-	if err := json.Unmarshal(cb.Event, &ev); err != nil {
+	if err := json.Unmarshal(raw, &ev); err != nil {
 		return ack{}, errcode.MalformedBody.With("event: %v", err)
 	}
 	if ev.Sender.SenderType == "app" { // a bot, maybe this one: answering it could loop
@@ -149,6 +176,5 @@ func (c *conn) event(ctx context.Context, cb callback) (ack, error) {
 	if err != nil {
 		return ack{}, err
 	}
-	c.seen.add(id)
 	return ack{Msg: "success", Duplicate: acc.Duplicate}, nil
 }

@@ -1,7 +1,6 @@
 package feishu
 
 import (
-	"context"
 	"net/http"
 	"sync"
 	"time"
@@ -35,9 +34,6 @@ func newConn(row model.Channel, cfg Config, env channel.Env) *conn {
 	c.tokens = &channel.TokenCache{Fetch: c.fetchToken, Now: env.Now, Margin: refreshMargin}
 	return c
 }
-
-// Start has nothing to open: callbacks arrive through ServeHTTP.
-func (c *conn) Start(context.Context, channel.Sink) error { return nil }
 
 // Health is the channel's state as its last callbacks and sends left it.
 func (c *conn) Health() model.Health { return c.health.Health() }

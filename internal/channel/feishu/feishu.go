@@ -1,8 +1,11 @@
-// Package feishu is the Feishu/Lark channel: a self-built app whose event
-// callbacks (im.message.receive_v1) arrive at /hooks/feishu/{id} and whose
-// replies go out through the IM API with a cached tenant token. Protocol
-// facts come from shared/reference/platform-protocols.md §4; the official
-// SDK is not used in this slice (hand-rolled HTTP, stdlib crypto).
+// Package feishu is the Feishu/Lark channel: a self-built app whose events
+// (im.message.receive_v1) and card callbacks (card.action.trigger) arrive
+// at /hooks/feishu/{id} or over the long connection the node opens to
+// Feishu, and whose replies go out through the IM API with a cached
+// tenant token. Protocol facts come from
+// shared/reference/platform-protocols.md §4. HTTP and crypto are
+// hand-rolled on the stdlib; the long connection uses the official SDK's
+// frame codec (see longconn.go for why not its client).
 package feishu
 
 import (
@@ -36,7 +39,9 @@ type Config struct {
 	VerificationToken string `json:"verification_token"`
 	EncryptKey        string `json:"encrypt_key,omitempty"` // empty: plaintext callbacks, token check only
 	BaseURL           string `json:"base_url"`
-	Mode              string `json:"mode"` // "callback"; the long connection comes later
+	// Mode is "callback" (Feishu posts events to /hooks/feishu/{id}) or
+	// "long_connection" (the node dials out to Feishu: no public address).
+	Mode string `json:"mode"`
 	// SendAs is "text" (default) or "card": cards can later be updated in
 	// place (Update), plain text cannot.
 	SendAs string `json:"send_as,omitempty"`
@@ -92,16 +97,19 @@ func (c *Config) normalize() error {
 		return errcode.MissingField.With("app_id (the app's App ID, cli_…)")
 	case c.AppSecret == "":
 		return errcode.MissingField.With("app_secret")
-	case c.VerificationToken == "":
+	}
+	c.Mode = cmp.Or(c.Mode, ModeCallback)
+	if c.Mode != ModeCallback && c.Mode != ModeLongConnection {
+		return errcode.InvalidRequest.With("mode %q: want %q or %q", c.Mode, ModeCallback, ModeLongConnection)
+	}
+	// Over the long connection nothing is signed or tokened (the socket is
+	// opened with the app secret), so only callback mode needs the token.
+	if c.Mode == ModeCallback && c.VerificationToken == "" {
 		return errcode.MissingField.With("verification_token (Events & Callbacks → Encryption Strategy)")
 	}
 	c.BaseURL = strings.TrimRight(cmp.Or(strings.TrimSpace(c.BaseURL), FeishuBaseURL), "/")
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return errcode.InvalidRequest.With("base_url: want %s, %s or another http(s) URL, got %q", FeishuBaseURL, LarkBaseURL, c.BaseURL)
-	}
-	c.Mode = cmp.Or(c.Mode, "callback")
-	if c.Mode != "callback" {
-		return errcode.InvalidRequest.With("mode %q: only \"callback\" is supported so far", c.Mode)
 	}
 	c.SendAs = cmp.Or(c.SendAs, "text")
 	if c.SendAs != "text" && c.SendAs != "card" {

@@ -26,7 +26,9 @@ func TestPrepareValidatesSettings(t *testing.T) {
 		{"no secret", base("app_secret", " "), errcode.MissingField.Code},
 		{"no token", base("verification_token", ""), errcode.MissingField.Code},
 		{"bad base url", base("base_url", "open.feishu.cn"), errcode.InvalidRequest.Code},
-		{"long connection not yet", base("mode", "long_connection"), errcode.InvalidRequest.Code},
+		{"long connection", base("mode", "long_connection", "verification_token", ""), ""},
+		{"callback needs the token", base("mode", "callback", "verification_token", ""), errcode.MissingField.Code},
+		{"unknown mode", base("mode", "websocket"), errcode.InvalidRequest.Code},
 		{"misspelt setting", base("encryptkey", "k"), errcode.InvalidRequest.Code},
 		{"bad send_as", base("send_as", "html"), errcode.InvalidRequest.Code},
 	}
@@ -42,7 +44,7 @@ func TestPrepareValidatesSettings(t *testing.T) {
 		if err != nil || json.Unmarshal(raw, &cfg) != nil || len(reveal) != 0 {
 			t.Errorf("%s: %v %v", c.name, err, reveal)
 		}
-		if cfg.Mode != "callback" || cfg.SendAs != "text" || (cfg.BaseURL != FeishuBaseURL && cfg.BaseURL != LarkBaseURL) {
+		if (cfg.Mode != ModeCallback && c.settings["mode"] == "") || cfg.SendAs != "text" || (cfg.BaseURL != FeishuBaseURL && cfg.BaseURL != LarkBaseURL) {
 			t.Errorf("%s: defaults %+v", c.name, cfg)
 		}
 	}

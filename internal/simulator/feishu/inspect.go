@@ -77,15 +77,18 @@ func (s *Server) inspectRequests(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]any{"items": s.Requests()})
 }
 
-// addFaults serves POST /_sim/faults {"count":1,"status":429,"retry_after":"3s"}.
-func (s *Server) addFaults(w http.ResponseWriter, r *http.Request) {
-	n, f, err := simulator.DecodeFault(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
+// addFaults serves POST /_sim/faults (API requests) and /_sim/ws/faults
+// (long-connection pushes): {"count":1,"status":429,"retry_after":"3s"}.
+func addFaults(q *simulator.Faults) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		n, f, err := simulator.DecodeFault(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		q.Add(n, f)
+		w.WriteHeader(http.StatusNoContent)
 	}
-	s.Faults.Add(n, f)
-	w.WriteHeader(http.StatusNoContent)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

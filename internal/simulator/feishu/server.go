@@ -46,6 +46,9 @@ type Config struct {
 	// Feishu. Tests shorten it to force refreshes.
 	TokenTTL time.Duration
 	Now      func() time.Time
+	// LongConn shapes the long-connection endpoint (ClientConfig, ack
+	// timeout, connection limit).
+	LongConn LongConnConfig
 }
 
 // Server is the fake Feishu open platform.
@@ -53,9 +56,15 @@ type Server struct {
 	// Faults scripts misbehaviour of the next API requests (5xx, 429 with
 	// x-ogw-ratelimit-reset, slow answers).
 	Faults simulator.Faults
+	// ConnFaults scripts misbehaviour of the next long-connection pushes:
+	// Delay, Status ≠ 0 (the server closes the socket instead of pushing)
+	// or Drop (the socket is cut right after the push, losing the ack).
+	ConnFaults simulator.Faults
 
 	cfg Config
+	lc  LongConnConfig
 	mux *http.ServeMux
+	hub hub
 
 	mu       sync.Mutex
 	seq      int
@@ -82,7 +91,10 @@ func NewServer(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), tokens: map[string]time.Time{},
 		messages: map[string]*message{}, uuids: map[string]uuidHit{}, refused: map[string]apiError{}}
+	s.lc = cfg.LongConn.withDefaults()
+	s.hub.conns, s.hub.tickets, s.hub.byID = map[int]*wsConn{}, map[string]time.Time{}, map[string]*Pushed{}
 	s.routes()
+	s.longConnRoutes()
 	return s
 }
 
@@ -96,7 +108,7 @@ func (s *Server) routes() {
 	}))
 	s.mux.HandleFunc("GET /_sim/sent", s.inspectSent)
 	s.mux.HandleFunc("GET /_sim/requests", s.inspectRequests)
-	s.mux.HandleFunc("POST /_sim/faults", s.addFaults)
+	s.mux.HandleFunc("POST /_sim/faults", addFaults(&s.Faults))
 	s.mux.HandleFunc("POST /_sim/expire-tokens", func(w http.ResponseWriter, r *http.Request) {
 		s.ExpireTokens()
 		w.WriteHeader(http.StatusNoContent)

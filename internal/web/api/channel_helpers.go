@@ -82,6 +82,8 @@ func (a *API) addChannel(r *http.Request, kind, name string, unit int64, setting
 	if err != nil {
 		return ChannelView{}, err
 	}
+	// Every node opens the new channel's long connections, if it has any.
+	_ = a.Bus.Publish(r.Context(), bus.Event{Type: bus.ChannelChanged, ChannelID: c.ID, OrgUnitID: c.OrgUnitID})
 	a.Audit.Record(r, "channel.create", "channel:"+strconv.FormatInt(c.ID, 10), true, c.Kind+" "+c.Name)
 	v := a.view(r.Context(), c)
 	v.Secret = reveal["secret"]
