@@ -26,8 +26,11 @@ type Fault struct {
 	// RetryAfter is the wait a 429 announces, in the platform's own header.
 	RetryAfter time.Duration
 	// Path limits the fault to requests whose path starts with it; "" matches
-	// every API request.
+	// every API request. Long-connection fakes match frames by topic.
 	Path string
+	// Drop cuts the connection instead of answering (long connections:
+	// with the frame in flight): a network drop.
+	Drop bool
 }
 
 // Faults is a queue of faults that requests consume in order. The zero
@@ -81,6 +84,7 @@ type FaultRequest struct {
 	Delay      string `json:"delay"`
 	RetryAfter string `json:"retry_after"`
 	Path       string `json:"path"`
+	Drop       bool   `json:"drop"`
 }
 
 // DecodeFault reads a FaultRequest; a missing count means one request.
@@ -89,7 +93,7 @@ func DecodeFault(r io.Reader) (int, Fault, error) {
 	if err := json.NewDecoder(r).Decode(&req); err != nil {
 		return 0, Fault{}, fmt.Errorf("fault: %w", err)
 	}
-	f := Fault{Status: req.Status, Path: req.Path}
+	f := Fault{Status: req.Status, Path: req.Path, Drop: req.Drop}
 	var err error
 	if f.Delay, err = optDuration(req.Delay); err != nil {
 		return 0, Fault{}, fmt.Errorf("fault delay: %w", err)
