@@ -259,6 +259,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	mctx, mstop := context.WithCancel(context.Background())
 	go a.gauges(mctx)
 	go a.followChannelChanges(mctx)
+	go a.startChannels(mctx)
 	if a.lock != nil {
 		go a.lock.watch(mctx, 5*time.Second, a.Log)
 	}
@@ -280,6 +281,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	_ = hs.Shutdown(sctx)
+	a.chanStop() // long connections stop taking frames, as HTTP stopped taking requests
 	wstop()
 	<-a.Writer.Stopped()
 	close(a.items)
@@ -288,7 +290,6 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	<-ddone
 	<-ndone
 	mstop()
-	a.chanStop()
 	if err := errors.Join(a.Bus.Close(), a.Store.Close(), a.lock.Close()); err != nil {
 		return err
 	}
@@ -298,7 +299,27 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	return serveErr
 }
 
-// followChannelChanges drops cached channel instances changed on any node.
+// startChannels starts every enabled channel when the node starts, so
+// that those with long connections (DingTalk Stream mode) open them
+// without waiting for a first request. Callback channels start cheaply.
+func (a *App) startChannels(ctx context.Context) {
+	rows, err := a.Store.ListChannels(ctx, store.Scope{All: true})
+	if err != nil {
+		a.Log.Error("list channels to start", "err", err)
+		return
+	}
+	for _, row := range rows {
+		if !row.Enabled {
+			continue
+		}
+		if _, _, err := a.Channels.Get(ctx, row.ID); err != nil {
+			a.Log.Error("start channel", "channel", row.ID, "err", err)
+		}
+	}
+}
+
+// followChannelChanges drops cached channel instances changed on any
+// node, and starts them again from their new row.
 func (a *App) followChannelChanges(ctx context.Context) {
 	evs, cancel := a.Bus.Subscribe(256, bus.ChannelChanged, bus.RulesChanged)
 	defer cancel()
@@ -310,6 +331,7 @@ func (a *App) followChannelChanges(ctx context.Context) {
 			switch ev.Type {
 			case bus.ChannelChanged:
 				a.Channels.Forget(ev.ChannelID)
+				a.Channels.Get(ctx, ev.ChannelID) // reopens its long connection, if it has one and still exists
 			case bus.RulesChanged:
 				if err := a.reloadRules(ctx); err != nil {
 					a.Log.Error("reload rules", "err", err)

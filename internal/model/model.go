@@ -112,12 +112,15 @@ const (
 	KindVoice MessageKind = "voice"
 	KindVideo MessageKind = "video"
 	KindCard  MessageKind = "card"
+	// KindCardAction is a click on an interactive card: the sender is
+	// who clicked, the text the action's value (JSON).
+	KindCardAction MessageKind = "card_action"
 )
 
 // Valid reports whether k is a known message kind.
 func (k MessageKind) Valid() bool {
 	switch k {
-	case KindText, KindImage, KindFile, KindVoice, KindVideo, KindCard:
+	case KindText, KindImage, KindFile, KindVoice, KindVideo, KindCard, KindCardAction:
 		return true
 	}
 	return false

@@ -139,13 +139,19 @@ type replier struct {
 
 func (r *replier) send(text string, want int) simdingtalk.Sent {
 	r.t.Helper()
+	return r.sendTo("cidLine3==", text, want)
+}
+
+// sendTo replies and waits for the want-th delivery to dest.
+func (r *replier) sendTo(dest, text string, want int) simdingtalk.Sent {
+	r.t.Helper()
 	var out struct{ Message model.Message }
 	if st := r.n.Do("POST", fmt.Sprintf("/api/v1/conversations/%d/reply", r.conv), r.n.Token, map[string]string{"text": text}, &out); st != http.StatusAccepted {
 		r.t.Fatalf("reply %q: %d", text, st)
 	}
 	r.last = out.Message.ID
-	apptest.WaitFor(r.t, 15*time.Second, "the reply on DingTalk", func() bool { return len(r.sim.SentTo("cidLine3==")) == want })
-	return r.sim.SentTo("cidLine3==")[want-1]
+	apptest.WaitFor(r.t, 15*time.Second, "the reply on DingTalk", func() bool { return len(r.sim.SentTo(dest)) == want })
+	return r.sim.SentTo(dest)[want-1]
 }
 
 // throttledThenSent checks that a throttled group send (HTTP 429, code

@@ -72,6 +72,9 @@ func (c *conn) Send(ctx context.Context, m channel.Outbound) (channel.Receipt, e
 	}
 	if c.cfg.SendAs == "card" {
 		outTrackID, err := c.createCard(ctx, t, m)
+		if err == nil {
+			c.cards.note(outTrackID, m.Destination)
+		}
 		receipt.ExternalID = outTrackID
 		return receipt, err
 	}
@@ -159,6 +162,9 @@ func (c *conn) createCard(ctx context.Context, t target, m channel.Outbound) (st
 	id := OutTrackID(m.IdemKey)
 	body := map[string]any{"cardTemplateId": c.cfg.CardTemplateID, "outTrackId": id,
 		"cardData": map[string]any{"cardParamMap": map[string]string{"content": m.Text}}}
+	if c.cfg.Mode == "stream" { // clicks come back as card callbacks over Stream
+		body["callbackType"] = "STREAM"
+	}
 	if t.kind == "group" {
 		body["openSpaceId"] = "dtv1.card//IM_GROUP." + t.id
 		body["imGroupOpenDeliverModel"] = map[string]string{"robotCode": c.cfg.RobotCode}
