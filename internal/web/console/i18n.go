@@ -58,6 +58,7 @@ var messages = map[string]map[string]string{
 		"kind.voice":            "语音",
 		"kind.video":            "视频",
 		"kind.card":             "卡片",
+		"kind.card_action":      "卡片操作",
 		"msg.star":              "加星标",
 		"msg.unstar":            "取消星标",
 		"msg.in":                "收到",
@@ -246,6 +247,7 @@ var messages = map[string]map[string]string{
 		"kind.voice":            "Voice",
 		"kind.video":            "Video",
 		"kind.card":             "Card",
+		"kind.card_action":      "Card action",
 		"msg.star":              "Star",
 		"msg.unstar":            "Unstar",
 		"msg.in":                "Received",
@@ -398,7 +400,7 @@ var messages = map[string]map[string]string{
 }
 
 // jsKeys are the strings the browser script needs for rows it builds itself.
-var jsKeys = []string{"kind.text", "kind.image", "kind.file", "kind.voice", "kind.video", "kind.card",
+var jsKeys = []string{"kind.text", "kind.image", "kind.file", "kind.voice", "kind.video", "kind.card", "kind.card_action",
 	"msg.star", "msg.unstar", "msg.in", "msg.out", "msg.untitled", "inbox.live", "inbox.offline",
 	"inbox.new_refresh", "inbox.loading", "inbox.more"}
 

@@ -16,7 +16,7 @@ import (
 )
 
 // kinds lists the message kinds in the order the filter offers them.
-var kinds = []model.MessageKind{model.KindText, model.KindImage, model.KindFile, model.KindVoice, model.KindVideo, model.KindCard}
+var kinds = []model.MessageKind{model.KindText, model.KindImage, model.KindFile, model.KindVoice, model.KindVideo, model.KindCard, model.KindCardAction}
 
 // inboxFilter is the filter form as the visitor filled it in.
 type inboxFilter struct {
