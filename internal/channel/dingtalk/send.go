@@ -86,10 +86,15 @@ func (c *conn) Send(ctx context.Context, m channel.Outbound) (channel.Receipt, e
 // viaSession answers a conversation through its sessionWebhook when one
 // is live (plain text only: cards must be created through the card API to
 // be updatable), and otherwise says which proactive target to use.
-// Conversations not heard from since this process started are taken for
-// groups: their conversationId is the openConversationId.
+// Conversations neither this node nor the store (another node, or before
+// a restart) has heard from are taken for groups: their conversationId
+// is the openConversationId.
 func (c *conn) viaSession(ctx context.Context, conv, text string) (target, bool, error) {
 	rt, known, live := c.routes.get(conv)
+	if !live {
+		c.loadRoute(ctx, conv)
+		rt, known, live = c.routes.get(conv)
+	}
 	if live && c.cfg.SendAs == "text" {
 		err := c.replyInSession(ctx, rt.webhook, text)
 		if !errors.Is(err, errSessionRefused) {
