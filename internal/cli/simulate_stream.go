@@ -24,7 +24,7 @@ func streamPoster(o simOpts, dt *simdingtalk.Server) postFunc {
 		id := dt.StreamBotMessage(cb.Message(rehearsalMessage(text)))
 		deadline := time.Now().Add(streamWait)
 		for {
-			f := frameByID(dt, id)
+			f, _ := dt.StreamFrame(id)
 			switch f.Outcome {
 			case simdingtalk.OutcomeAcked, simdingtalk.OutcomeFailed, simdingtalk.OutcomeLost:
 				return f.AckCode, strings.TrimSpace(f.Outcome + " " + f.AckData), nil
@@ -39,13 +39,4 @@ func streamPoster(o simOpts, dt *simdingtalk.Server) postFunc {
 			}
 		}
 	}
-}
-
-func frameByID(dt *simdingtalk.Server, id string) simdingtalk.FrameRecord {
-	for _, f := range dt.StreamFrames() {
-		if f.MessageID == id {
-			return f
-		}
-	}
-	return simdingtalk.FrameRecord{}
 }

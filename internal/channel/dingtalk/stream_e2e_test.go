@@ -174,10 +174,8 @@ func TestDingTalkStreamCardAction(t *testing.T) {
 	if a.ConversationID != got[0].ConversationID || !strings.Contains(a.Text, "同意") || !strings.Contains(a.Text, "approve") {
 		t.Errorf("card action = %+v", a)
 	}
-	for _, fr := range f.sim.StreamFrames() {
-		if fr.MessageID == id && (fr.Outcome != simdingtalk.OutcomeAcked || !strings.Contains(fr.AckData, `"response"`)) {
-			t.Errorf("card callback frame = %+v", fr)
-		}
+	if fr, _ := f.sim.StreamFrame(id); fr.Outcome != simdingtalk.OutcomeAcked || !strings.Contains(fr.AckData, `"response"`) {
+		t.Errorf("card callback frame = %+v", fr)
 	}
 }
 

@@ -51,12 +51,8 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 func frameOf(sim *simdingtalk.Server, id string) simdingtalk.FrameRecord {
-	for _, f := range sim.StreamFrames() {
-		if f.MessageID == id {
-			return f
-		}
-	}
-	return simdingtalk.FrameRecord{}
+	f, _ := sim.StreamFrame(id)
+	return f
 }
 
 // A message whose commit fails is not acked 200, so a platform that

@@ -136,12 +136,14 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /_sim/sent", s.inspectSent)
 	s.mux.HandleFunc("GET /_sim/requests", s.inspectRequests)
 	s.mux.HandleFunc("POST /_sim/faults", s.addFaults)
-	s.mux.HandleFunc("POST /_sim/expire-tokens", func(w http.ResponseWriter, r *http.Request) {
-		s.ExpireTokens()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	s.mux.HandleFunc("POST /_sim/expire-sessions", func(w http.ResponseWriter, r *http.Request) {
-		s.ExpireSessions()
+	s.control("/_sim/expire-tokens", s.ExpireTokens)
+	s.control("/_sim/expire-sessions", s.ExpireSessions)
+}
+
+// control serves POST path by calling do and answering 204.
+func (s *Server) control(path string, do func()) {
+	s.mux.HandleFunc("POST "+path, func(w http.ResponseWriter, r *http.Request) {
+		do()
 		w.WriteHeader(http.StatusNoContent)
 	})
 }

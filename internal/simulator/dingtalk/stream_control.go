@@ -95,6 +95,16 @@ func (s *Server) StreamFrames() []FrameRecord {
 	return out
 }
 
+// StreamFrame returns the record of the frame with messageId id.
+func (s *Server) StreamFrame(id string) (FrameRecord, bool) {
+	for _, f := range s.StreamFrames() {
+		if f.MessageID == id {
+			return f, true
+		}
+	}
+	return FrameRecord{}, false
+}
+
 // StreamConns lists the live connections.
 func (s *Server) StreamConns() []ConnInfo {
 	var out []ConnInfo
@@ -143,18 +153,9 @@ func (s *Server) streamRoutes() {
 	s.mux.HandleFunc("GET /_sim/stream", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"connections": s.StreamConns(), "connects": s.StreamConnects(), "frames": s.StreamFrames()})
 	})
-	s.mux.HandleFunc("POST /_sim/stream/disconnect", func(w http.ResponseWriter, r *http.Request) {
-		s.StreamDisconnect()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	s.mux.HandleFunc("POST /_sim/stream/drop", func(w http.ResponseWriter, r *http.Request) {
-		s.StreamDrop()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	s.mux.HandleFunc("POST /_sim/stream/ping", func(w http.ResponseWriter, r *http.Request) {
-		s.StreamPing()
-		w.WriteHeader(http.StatusNoContent)
-	})
+	s.control("/_sim/stream/disconnect", s.StreamDisconnect)
+	s.control("/_sim/stream/drop", s.StreamDrop)
+	s.control("/_sim/stream/ping", s.StreamPing)
 	s.mux.HandleFunc("POST /_sim/stream/message", s.pushMessage)
 }
 

@@ -36,7 +36,7 @@ import (
 
 func newStreamSim(t *testing.T, sc simdingtalk.StreamConfig) (*simdingtalk.Server, *httptest.Server) {
 	t.Helper()
-	sim := simdingtalk.NewServer(simdingtalk.Config{AppKey: "dingstream", AppSecret: "stream-secret", Stream: sc})
+	sim := simdingtalk.NewServer(simdingtalk.Config{AppKey: "dingstream", AppSecret: secret(t), Stream: sc})
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	sim.SetURL(srv.URL)
@@ -58,6 +58,12 @@ func (b *bots) handle(_ context.Context, m *chatbot.BotCallbackDataModel) ([]byt
 
 func (b *bots) count() int { b.mu.Lock(); defer b.mu.Unlock(); return len(b.got) }
 
+// secret is the app secret of a test's fake. Each test has its own: the
+// SDK's reconnect loop outlives Close (one of the defects above), so a
+// client of an earlier test may dial a later test's server on a reused
+// port — with another secret it is refused instead of taking frames.
+func secret(t *testing.T) string { return "stream-secret/" + t.Name() }
+
 func sdkClient(t *testing.T, url, secret string, opts ...client.ClientOption) *client.StreamClient {
 	t.Helper()
 	opts = append([]client.ClientOption{client.WithAppCredential(client.NewAppCredentialConfig("dingstream", secret)),
@@ -77,12 +83,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func frame(sim *simdingtalk.Server, id string) simdingtalk.FrameRecord {
-	for _, f := range sim.StreamFrames() {
-		if f.MessageID == id {
-			return f
-		}
-	}
-	return simdingtalk.FrameRecord{}
+	f, _ := sim.StreamFrame(id)
+	return f
 }
 
 func groupMessage(sim *simdingtalk.Server, text string) simdingtalk.Callback {
@@ -99,7 +101,7 @@ func TestSDKStreamClientGetsBotMessagesAndAcks(t *testing.T) {
 		t.Errorf("wrong secret: err = %v", err)
 	}
 	var b bots
-	cli := sdkClient(t, srv.URL, "stream-secret")
+	cli := sdkClient(t, srv.URL, secret(t))
 	cli.RegisterChatBotCallbackRouter(b.handle)
 	if err := cli.Start(context.Background()); err != nil {
 		t.Fatal(err)
@@ -129,7 +131,7 @@ func TestSDKStreamClientGetsBotMessagesAndAcks(t *testing.T) {
 // A ticket is good for one connection only.
 func TestSDKStreamTicketIsSingleUse(t *testing.T) {
 	_, srv := newStreamSim(t, simdingtalk.StreamConfig{})
-	body, _ := json.Marshal(map[string]any{"clientId": "dingstream", "clientSecret": "stream-secret",
+	body, _ := json.Marshal(map[string]any{"clientId": "dingstream", "clientSecret": secret(t),
 		"subscriptions": []map[string]string{{"type": "CALLBACK", "topic": simdingtalk.TopicBotMessage}}})
 	resp, err := http.Post(srv.URL+"/v1.0/gateway/connections/open", "application/json", bytes.NewReader(body))
 	if err != nil {
@@ -160,7 +162,7 @@ func TestSDKStreamEventsAreRepushedUntilSuccess(t *testing.T) {
 	sim, srv := newStreamSim(t, simdingtalk.StreamConfig{RetryDelay: 20 * time.Millisecond})
 	var mu sync.Mutex
 	calls := 0
-	cli := sdkClient(t, srv.URL, "stream-secret")
+	cli := sdkClient(t, srv.URL, secret(t))
 	cli.RegisterAllEventRouter(event.NewDefaultEventFrameHandler(func(_ context.Context, h *event.EventHeader, data []byte) (event.EventProcessStatusType, error) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -186,7 +188,7 @@ func TestSDKStreamEventsAreRepushedUntilSuccess(t *testing.T) {
 func TestSDKStreamDropLosesCallbacksButRepushesEvents(t *testing.T) {
 	sim, srv := newStreamSim(t, simdingtalk.StreamConfig{AckTimeout: 100 * time.Millisecond})
 	var b bots
-	cli := sdkClient(t, srv.URL, "stream-secret")
+	cli := sdkClient(t, srv.URL, secret(t))
 	cli.RegisterChatBotCallbackRouter(b.handle)
 	cli.RegisterAllEventRouter(event.NewDefaultEventFrameHandler(func(context.Context, *event.EventHeader, []byte) (event.EventProcessStatusType, error) {
 		return event.EventProcessStatusKSuccess, nil
@@ -216,12 +218,13 @@ func TestSDKStreamDisconnectAndLoadBalancing(t *testing.T) {
 	sim, srv := newStreamSim(t, simdingtalk.StreamConfig{DisconnectGrace: 50 * time.Millisecond})
 	var b1, b2 bots
 	for _, b := range []*bots{&b1, &b2} {
-		cli := sdkClient(t, srv.URL, "stream-secret")
+		cli := sdkClient(t, srv.URL, secret(t))
 		cli.RegisterChatBotCallbackRouter(b.handle)
 		if err := cli.Start(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
+	waitFor(t, "both connections", func() bool { return len(sim.StreamConns()) == 2 })
 	sim.StreamDisconnect()
 	waitFor(t, "two new connections", func() bool { return sim.StreamConnects() == 4 && len(sim.StreamConns()) == 2 })
 	for i := range 30 {
