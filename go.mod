@@ -7,6 +7,7 @@ require (
 	github.com/gorilla/websocket v1.5.0
 	github.com/larksuite/oapi-sdk-go/v3 v3.9.4
 	github.com/nats-io/nats.go v1.47.0
+	github.com/open-dingtalk/dingtalk-stream-sdk-go v0.9.1
 	github.com/prometheus/client_golang v1.23.2
 	google.golang.org/protobuf v1.36.8
 	gopkg.in/yaml.v3 v3.0.1

@@ -131,7 +131,7 @@ func (a *App) build() {
 	}, a.Store, a.items, a.Metrics, log)
 	a.Channels = channel.NewRegistry(a.chanCtx, a.Store, channel.Env{Sink: a.Writer, Blobs: blobs,
 		MaxBodyBytes: cfg.MaxBodyBytes, SignatureSkew: cfg.SignatureSkew, Now: time.Now,
-		Client: channel.NewHTTPClient(), Rejected: func(kind, reason string) {
+		Client: channel.NewHTTPClient(), Routes: a.Store, Rejected: func(kind, reason string) {
 			a.Metrics.IntakeRejected.WithLabelValues(kind, reason).Inc()
 		}}, Drivers()...)
 	a.Processor = intake.NewProcessor(intake.ProcessorConfig{Owner: cfg.NodeID, Lease: cfg.LeaseDuration, BatchMax: cfg.BatchMax,
@@ -299,7 +299,8 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	return serveErr
 }
 
-// followChannelChanges drops cached channel instances changed on any node.
+// followChannelChanges drops cached channel instances changed on any
+// node, and starts them again from their new row.
 func (a *App) followChannelChanges(ctx context.Context) {
 	evs, cancel := a.Bus.Subscribe(256, bus.ChannelChanged, bus.RulesChanged)
 	defer cancel()

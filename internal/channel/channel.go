@@ -68,6 +68,16 @@ type Env struct {
 	Now           func() time.Time
 	Client        *http.Client
 	Rejected      func(kind, reason string) // counts refused callbacks
+	// Routes, when set, keeps what adapters learn about answering a
+	// conversation (DingTalk's sessionWebhook) for other nodes and
+	// restarts; store.Store implements it.
+	Routes SessionRoutes
+}
+
+// SessionRoutes stores per-conversation reply routes, opaque and sealed.
+type SessionRoutes interface {
+	SaveSessionRoute(ctx context.Context, channelID int64, conv string, route []byte, expires time.Time) error
+	SessionRoute(ctx context.Context, channelID int64, conv string) ([]byte, time.Time, error)
 }
 
 // BlobPutter stores attachment bytes and returns their id.

@@ -38,6 +38,9 @@ interrupted.
 With --send it also posts correctly signed (and, for Feishu, encrypted)
 message callbacks to a channel's callback URL, as the platform would:
   switchboard simulate --send http://127.0.0.1:8080/hooks/feishu/2 --text "设备报警" --count 10 --rate 5
+With --send stream it pushes the messages over DingTalk Stream mode instead,
+to the Switchboard node connected to the simulator (channel setting
+"mode": "stream"), and prints each ack.
 
 With --send long-connection it pushes the messages over the long
 connection instead, to a Feishu channel in mode long_connection that has
@@ -59,7 +62,7 @@ func parseSimulate(env Env, args []string) (simOpts, error) {
 	fs.StringVar(&o.appSecret, "app-secret", "simulator-app-secret", "both apps' App Secret; DingTalk callbacks are signed with it")
 	fs.StringVar(&o.verificationToken, "verification-token", "simulator-verification-token", "Feishu Verification Token")
 	fs.StringVar(&o.encKey, "encrypt-key", "simulator-encrypt-key", "Feishu Encrypt Key (empty: plaintext, unsigned callbacks)")
-	fs.StringVar(&o.send, "send", "", "a channel's callback URL to post message callbacks to")
+	fs.StringVar(&o.send, "send", "", "a channel's callback URL to post message callbacks to, or \"stream\" (DingTalk Stream mode)")
 	fs.StringVar(&o.kind, "channel-kind", "", "feishu or dingtalk (default: read from the --send URL's /hooks/KIND/ path)")
 	fs.StringVar(&o.text, "text", "你好，这是一条演练消息 (a rehearsal message)", "text of the messages sent")
 	fs.IntVar(&o.count, "count", 1, "messages to send")
@@ -75,6 +78,12 @@ func parseSimulate(env Env, args []string) (simOpts, error) {
 	}
 	if o.send == sendLongConn && o.kind == "" {
 		o.kind = "feishu"
+	}
+	if o.send == sendStream && o.kind == "" {
+		o.kind = "dingtalk"
+	}
+	if o.send == sendStream && o.kind != "dingtalk" {
+		return o, errors.New("--send stream: only DingTalk's Stream mode is simulated")
 	}
 	switch {
 	case o.send == sendLongConn && o.kind != "feishu":
@@ -177,6 +186,7 @@ func printSetup(w io.Writer, o simOpts, feishuURL, dingURL string) {
 		fmt.Fprintf(w, "%s simulator: %s (inspect: %s/_sim/sent)\n  create the channel with POST /api/v1/channels (admin token):\n  %s\n",
 			p.title, p.url, p.url, body)
 	}
+	fmt.Fprintf(w, "  DingTalk Stream mode: add \"mode\":\"stream\" to the settings (no callback URL needed), then --send stream; connections and frames: %s/_sim/stream\n", dingURL)
 }
 
 // lockedWriter serialises lines written by the simulators' handlers and

@@ -32,10 +32,12 @@ func poster(o simOpts, fs *simfeishu.Server, dt *simdingtalk.Server) postFunc {
 			return a.Status, a.Body, err
 		}
 	}
+	if o.send == sendStream {
+		return streamPoster(o, dt)
+	}
 	cb := &simdingtalk.Callbacks{URL: o.send, AppSecret: o.appSecret, RobotCode: o.appKey, Server: dt}
 	return func(ctx context.Context, text string) (int, string, error) {
-		a, err := cb.Post(ctx, cb.Message(simdingtalk.Message{ConversationType: "2", ConversationID: "cidSimulator==",
-			Title: "Switchboard 演练群", SenderStaffID: "simuser", SenderNick: "演练用户", Text: text}))
+		a, err := cb.Post(ctx, cb.Message(rehearsalMessage(text)))
 		return a.Status, a.Body, err
 	}
 }
@@ -81,6 +83,12 @@ func waitUntil(ctx context.Context, d time.Duration, cond func() bool) error {
 		}
 	}
 	return nil
+}
+
+// rehearsalMessage is the DingTalk group message a rehearsal sends.
+func rehearsalMessage(text string) simdingtalk.Message {
+	return simdingtalk.Message{ConversationType: "2", ConversationID: "cidSimulator==",
+		Title: "Switchboard 演练群", SenderStaffID: "simuser", SenderNick: "演练用户", Text: text}
 }
 
 // sendCallbacks posts o.count messages at o.rate and prints each answer.

@@ -143,3 +143,43 @@ func TestSimulateRehearsesLongConnection(t *testing.T) {
 		t.Errorf("output:\n%s", s)
 	}
 }
+
+// A user rehearses DingTalk Stream mode: the channel connects out to the
+// simulator, which pushes the messages over the connection (no callback
+// URL involved) and prints each ack; the reply comes back as before.
+func TestSimulateRehearsesStreamMode(t *testing.T) {
+	n := apptest.Start(t)
+	addr := freeAddr(t)
+	defaults, err := parseSimulate(Env{Stderr: &bytes.Buffer{}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := channelSettings(defaults, "dingtalk", "http://"+addr)
+	settings["mode"] = "stream"
+	if st := n.Do("POST", "/api/v1/channels", n.Token, map[string]any{"kind": "dingtalk", "name": "stream rehearsal",
+		"org_unit_id": 1, "settings": settings}, nil); st != http.StatusCreated {
+		t.Fatalf("create channel: %d", st)
+	}
+	out := runInBackground(t, []string{"simulate", "--addr-dingtalk", addr, "--addr-feishu", "127.0.0.1:0",
+		"--send", "stream", "--text", "长连接演练", "--count", "2", "--rate", "50"})
+	msgs := waitMessages(t, n, 2)
+	if msgs[0].ChannelKind != "dingtalk" || !strings.HasPrefix(msgs[0].Text, "长连接演练 #") {
+		t.Errorf("stored %+v", msgs[0])
+	}
+	if st := n.Do("POST", fmt.Sprintf("/api/v1/conversations/%d/reply", msgs[0].ConversationID), n.Token,
+		map[string]string{"text": "已收到长连接演练"}, nil); st != http.StatusAccepted {
+		t.Fatalf("reply: %d", st)
+	}
+	apptest.WaitFor(t, 15*time.Second, "the reply printed by simulate", func() bool {
+		return strings.Contains(out.String(), "dingtalk ← session") && strings.Contains(out.String(), "已收到长连接演练")
+	})
+	if s := out.String(); !strings.Contains(s, `callback 2/2: 200 acked {"response":null}`) || !strings.Contains(s, "Sent 2 callbacks, 2 accepted.") {
+		t.Errorf("output:\n%s", s)
+	}
+}
+
+func TestSimulateStreamIsDingTalkOnly(t *testing.T) {
+	if _, err := parseSimulate(Env{Stderr: &bytes.Buffer{}}, []string{"--send", "stream", "--channel-kind", "feishu"}); err == nil {
+		t.Error("--send stream for feishu accepted")
+	}
+}

@@ -29,7 +29,7 @@ type Fault struct {
 	// would; long-connection fakes drop the socket after writing the frame.
 	Drop bool
 	// Path limits the fault to requests whose path starts with it; "" matches
-	// every API request.
+	// every API request. Long-connection fakes match frames by topic.
 	Path string
 }
 

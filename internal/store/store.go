@@ -193,7 +193,21 @@ type Store interface {
 	Rules
 	Notifications
 	Tickets
+	SessionRoutes
 	Close() error
+}
+
+// SessionRoutes keeps what an adapter learned about answering a
+// conversation — DingTalk's sessionWebhook, valid about 90 minutes — so
+// that a restarted node, or another node of the cluster, can still reply
+// through it. The route is opaque to the store and sealed at rest (the
+// webhook URL is a bearer credential for the conversation).
+type SessionRoutes interface {
+	// SaveSessionRoute inserts or replaces a conversation's route.
+	SaveSessionRoute(ctx context.Context, channelID int64, conv string, route []byte, expires time.Time) error
+	// SessionRoute returns a conversation's route and its expiry, or
+	// ErrNotFound.
+	SessionRoute(ctx context.Context, channelID int64, conv string) ([]byte, time.Time, error)
 }
 
 // OutcomeKind is what became of one attempt at a delivery.

@@ -101,7 +101,9 @@ func (c *conn) message(ctx context.Context, m robotMessage) (ack, error) {
 	if c.trustedWebhook(m.SessionWebhook) && m.SessionWebhookExpiredTime > 0 {
 		rt.webhook, rt.expires = m.SessionWebhook, time.UnixMilli(m.SessionWebhookExpiredTime)
 	}
-	c.routes.note(m.ConversationID, rt)
+	if kept, persist := c.routes.note(m.ConversationID, rt); persist {
+		c.saveRoute(ctx, m.ConversationID, kept)
+	}
 	return ack{Msg: "success", Duplicate: acc.Duplicate}, nil
 }
 

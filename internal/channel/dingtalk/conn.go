@@ -1,7 +1,6 @@
 package dingtalk
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -25,6 +24,7 @@ type conn struct {
 	env    channel.Env
 	tokens *channel.TokenCache
 	routes *routes
+	cards  cardConvs // outTrackId → conversation, for card actions
 
 	health channel.HealthTracker
 }
@@ -43,9 +43,6 @@ func newConn(row model.Channel, cfg Config, env channel.Env) *conn {
 	c.tokens = &channel.TokenCache{Fetch: c.fetchToken, Now: env.Now, Margin: tokenMargin}
 	return c
 }
-
-// Start has nothing to open: callbacks arrive through ServeHTTP.
-func (c *conn) Start(context.Context, channel.Sink) error { return nil }
 
 // Health is the channel's state as its last callbacks and sends left it.
 func (c *conn) Health() model.Health { return c.health.Health() }

@@ -2,9 +2,11 @@
 // robot whose message callbacks (HTTP mode) and, optionally, event
 // subscription callbacks arrive at /hooks/dingtalk/{id}, and whose replies
 // go out through the conversation's sessionWebhook while it is valid and
-// through the robot's proactive send APIs otherwise. Protocol facts come
-// from shared/reference/platform-protocols.md §3; hand-rolled HTTP and
-// stdlib crypto, no SDK (Stream mode comes later with the official one).
+// through the robot's proactive send APIs otherwise. In Stream mode the
+// same messages, and card clicks, arrive over a long connection the node
+// opens itself (stream.go, with the official stream SDK). Protocol facts
+// come from shared/reference/platform-protocols.md §3; hand-rolled HTTP
+// and stdlib crypto for the rest.
 package dingtalk
 
 import (
@@ -42,7 +44,9 @@ type Config struct {
 	AESKey      string `json:"aes_key,omitempty"`
 	BaseURL     string `json:"base_url"`
 	OAPIBaseURL string `json:"oapi_base_url"`
-	Mode        string `json:"mode"` // "callback"; Stream mode comes later
+	// Mode is "callback" (HTTP callbacks to /hooks/dingtalk/{id}) or
+	// "stream" (a long connection from this node: no public address).
+	Mode string `json:"mode"`
 	// SendAs is "text" (default) or "card": cards (from CardTemplateID)
 	// can later be updated in place, plain messages cannot.
 	SendAs         string `json:"send_as,omitempty"`
@@ -118,8 +122,8 @@ func (c *Config) normalize() error {
 		return err
 	}
 	c.Mode = cmp.Or(c.Mode, "callback")
-	if c.Mode != "callback" {
-		return errcode.InvalidRequest.With("mode %q: only \"callback\" is supported so far (Stream mode is coming)", c.Mode)
+	if c.Mode != "callback" && c.Mode != "stream" {
+		return errcode.InvalidRequest.With("mode %q: want callback or stream", c.Mode)
 	}
 	c.SendAs = cmp.Or(c.SendAs, "text")
 	switch {

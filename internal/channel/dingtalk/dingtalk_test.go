@@ -1,6 +1,7 @@
 package dingtalk
 
 import (
+	"cmp"
 	"encoding/json"
 	"testing"
 
@@ -32,7 +33,8 @@ func TestPrepareValidatesSettings(t *testing.T) {
 		{"short aes_key", base("token", "tok", "aes_key", "abc"), errcode.InvalidRequest.Code},
 		{"bad base url", base("base_url", "api.dingtalk.com"), errcode.InvalidRequest.Code},
 		{"bad oapi url", base("oapi_base_url", "ftp://x"), errcode.InvalidRequest.Code},
-		{"stream not yet", base("mode", "stream"), errcode.InvalidRequest.Code},
+		{"stream", base("mode", "stream"), ""},
+		{"unknown mode", base("mode", "websocket"), errcode.InvalidRequest.Code},
 		{"card without template", base("send_as", "card"), errcode.MissingField.Code},
 		{"bad send_as", base("send_as", "html"), errcode.InvalidRequest.Code},
 		{"webhook secret alone", base("webhook_secret", "SECx"), errcode.InvalidRequest.Code},
@@ -51,7 +53,7 @@ func TestPrepareValidatesSettings(t *testing.T) {
 			t.Errorf("%s: %v %v", c.name, err, reveal)
 			continue
 		}
-		if cfg.Mode != "callback" || cfg.RobotCode != "dingabc" || cfg.BaseURL != APIBaseURL || cfg.OAPIBaseURL != OAPIBaseURL {
+		if cfg.Mode != cmp.Or(c.settings["mode"], "callback") || cfg.RobotCode != "dingabc" || cfg.BaseURL != APIBaseURL || cfg.OAPIBaseURL != OAPIBaseURL {
 			t.Errorf("%s: defaults %+v", c.name, cfg)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"switchboard/internal/apptest"
+	"switchboard/internal/auth"
+	"switchboard/internal/config"
 	"switchboard/internal/model"
 	"switchboard/internal/simulator"
 	simdingtalk "switchboard/internal/simulator/dingtalk"
@@ -139,13 +141,19 @@ type replier struct {
 
 func (r *replier) send(text string, want int) simdingtalk.Sent {
 	r.t.Helper()
+	return r.sendTo("cidLine3==", text, want)
+}
+
+// sendTo replies and waits for the want-th delivery to dest.
+func (r *replier) sendTo(dest, text string, want int) simdingtalk.Sent {
+	r.t.Helper()
 	var out struct{ Message model.Message }
 	if st := r.n.Do("POST", fmt.Sprintf("/api/v1/conversations/%d/reply", r.conv), r.n.Token, map[string]string{"text": text}, &out); st != http.StatusAccepted {
 		r.t.Fatalf("reply %q: %d", text, st)
 	}
 	r.last = out.Message.ID
-	apptest.WaitFor(r.t, 15*time.Second, "the reply on DingTalk", func() bool { return len(r.sim.SentTo("cidLine3==")) == want })
-	return r.sim.SentTo("cidLine3==")[want-1]
+	apptest.WaitFor(r.t, 15*time.Second, "the reply on DingTalk", func() bool { return len(r.sim.SentTo(dest)) == want })
+	return r.sim.SentTo(dest)[want-1]
 }
 
 // throttledThenSent checks that a throttled group send (HTTP 429, code
@@ -170,5 +178,39 @@ func (r *replier) throttledThenSent(t *testing.T) {
 	})
 	if d := ds.Items[0]; d.Attempts != 2 || d.ExternalID != sent.ProcessQueryKey {
 		t.Errorf("delivery = %+v, want 2 attempts and external id %s", d, sent.ProcessQueryKey)
+	}
+}
+
+// A 1:1 chat's sessionWebhook outlives a restart: the reply written after
+// it still goes into the chat through the webhook (the route is in the
+// store, sealed), not to a group that does not exist.
+func TestDingTalkSessionWebhookSurvivesRestart(t *testing.T) {
+	sim := simdingtalk.NewServer(simdingtalk.Config{AppKey: "dinge2e", AppSecret: "app-secret-1"})
+	platform := httptest.NewServer(sim)
+	defer platform.Close()
+	sim.SetURL(platform.URL)
+	dir := t.TempDir()
+	inDir := func(c *config.Config) { c.DataDir = dir }
+	n := apptest.Start(t, inDir)
+	ch := createChannel(t, n, platform.URL)
+	cb := &simdingtalk.Callbacks{URL: fmt.Sprintf("%s/hooks/dingtalk/%d", n.URL, ch.ID), AppSecret: "app-secret-1", RobotCode: "dinge2e", Server: sim}
+	msg := cb.Message(simdingtalk.Message{MsgID: "msgOne1==", ConversationType: "1", ConversationID: "cidZhang3==",
+		SenderStaffID: "zhang3", SenderNick: "张三", Text: "我的工单进展如何？"})
+	if a, err := cb.Post(context.Background(), msg); err != nil || a.Status != http.StatusOK {
+		t.Fatalf("callback: %v %+v", err, a)
+	}
+	apptest.WaitFor(t, 2*time.Second, "the message", func() bool { return len(messages(n, "")) == 1 })
+	conv := messages(n, "")[0].ConversationID
+	n.Stop()
+
+	n = apptest.Start(t, inDir)
+	tok, _, err := auth.CreateToken(context.Background(), n.App.Store, 1, "after restart", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Token = tok
+	r := &replier{t: t, n: n, sim: sim, conv: conv}
+	if sent := r.sendTo("cidZhang3==", "工程师今天下午到", 1); sent.Op != "session" {
+		t.Errorf("reply after restart went as %+v; want the stored sessionWebhook", sent)
 	}
 }

@@ -72,6 +72,9 @@ func (c *conn) Send(ctx context.Context, m channel.Outbound) (channel.Receipt, e
 	}
 	if c.cfg.SendAs == "card" {
 		outTrackID, err := c.createCard(ctx, t, m)
+		if err == nil {
+			c.cards.note(outTrackID, m.Destination)
+		}
 		receipt.ExternalID = outTrackID
 		return receipt, err
 	}
@@ -83,10 +86,15 @@ func (c *conn) Send(ctx context.Context, m channel.Outbound) (channel.Receipt, e
 // viaSession answers a conversation through its sessionWebhook when one
 // is live (plain text only: cards must be created through the card API to
 // be updatable), and otherwise says which proactive target to use.
-// Conversations not heard from since this process started are taken for
-// groups: their conversationId is the openConversationId.
+// Conversations neither this node nor the store (another node, or before
+// a restart) has heard from are taken for groups: their conversationId
+// is the openConversationId.
 func (c *conn) viaSession(ctx context.Context, conv, text string) (target, bool, error) {
 	rt, known, live := c.routes.get(conv)
+	if !live {
+		c.loadRoute(ctx, conv)
+		rt, known, live = c.routes.get(conv)
+	}
 	if live && c.cfg.SendAs == "text" {
 		err := c.replyInSession(ctx, rt.webhook, text)
 		if !errors.Is(err, errSessionRefused) {
@@ -159,6 +167,9 @@ func (c *conn) createCard(ctx context.Context, t target, m channel.Outbound) (st
 	id := OutTrackID(m.IdemKey)
 	body := map[string]any{"cardTemplateId": c.cfg.CardTemplateID, "outTrackId": id,
 		"cardData": map[string]any{"cardParamMap": map[string]string{"content": m.Text}}}
+	if c.cfg.Mode == "stream" { // clicks come back as card callbacks over Stream
+		body["callbackType"] = "STREAM"
+	}
 	if t.kind == "group" {
 		body["openSpaceId"] = "dtv1.card//IM_GROUP." + t.id
 		body["imGroupOpenDeliverModel"] = map[string]string{"robotCode": c.cfg.RobotCode}

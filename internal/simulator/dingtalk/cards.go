@@ -11,13 +11,16 @@ import (
 
 // Card is an interactive card the app created, as it stands now.
 type Card struct {
-	OutTrackID string            `json:"out_track_id"`
-	TemplateID string            `json:"card_template_id"`
-	SpaceType  string            `json:"space_type"` // IM_GROUP or IM_ROBOT
-	SpaceID    string            `json:"space_id"`   // conversationId, or the user's staffId
-	Params     map[string]string `json:"card_param_map"`
-	Created    time.Time         `json:"created"`
-	Updated    time.Time         `json:"updated"`
+	OutTrackID string `json:"out_track_id"`
+	TemplateID string `json:"card_template_id"`
+	SpaceType  string `json:"space_type"` // IM_GROUP or IM_ROBOT
+	SpaceID    string `json:"space_id"`   // conversationId, or the user's staffId
+	// CallbackType is how clicks reach the app: "STREAM" over Stream
+	// mode, "HTTP", or "" for none.
+	CallbackType string            `json:"callback_type,omitempty"`
+	Params       map[string]string `json:"card_param_map"`
+	Created      time.Time         `json:"created"`
+	Updated      time.Time         `json:"updated"`
 }
 
 type cardData struct {
@@ -29,6 +32,7 @@ type createCard struct {
 	OutTrackID     string   `json:"outTrackId"`
 	CardData       cardData `json:"cardData"`
 	OpenSpaceID    string   `json:"openSpaceId"`
+	CallbackType   string   `json:"callbackType"`
 	Group          *struct {
 		RobotCode string `json:"robotCode"`
 	} `json:"imGroupOpenDeliverModel"`
@@ -62,7 +66,7 @@ func (s *Server) createCard(r *http.Request) reply {
 	if _, dup := s.cards[in.OutTrackID]; !dup {
 		now := s.cfg.Now()
 		s.cards[in.OutTrackID] = &Card{OutTrackID: in.OutTrackID, TemplateID: in.CardTemplateID, SpaceType: space, SpaceID: id,
-			Params: params, Created: now, Updated: now}
+			CallbackType: in.CallbackType, Params: params, Created: now, Updated: now}
 		s.sent = append(s.sent, Sent{Op: "card_create", ConversationID: cardConv(space, id), OutTrackID: in.OutTrackID,
 			Text: params["content"], When: now})
 	}

@@ -4,7 +4,9 @@
 // per-conversation sessionWebhook it hands out in callbacks, the custom
 // (group webhook) robot with its signed URL, interactive cards created and
 // updated by outTrackId, scripted faults, and generators of correctly
-// signed robot callbacks and encrypted event-subscription callbacks.
+// signed robot callbacks and encrypted event-subscription callbacks, and
+// the Stream-mode gateway (connections/open, the websocket with its JSON
+// frames, acks, re-pushes and server-initiated disconnects; stream*.go).
 // Server is an http.Handler serving both hosts (api.dingtalk.com and
 // oapi.dingtalk.com), so a test mounts it once with httptest.NewServer and
 // points both of a channel's base URLs at it.
@@ -65,6 +67,8 @@ type Config struct {
 	// SetURL sets it once the listener is up.
 	URL string
 	Now func() time.Time
+	// Stream tunes the Stream-mode gateway (timeouts, redelivery).
+	Stream StreamConfig
 }
 
 // Server is the fake DingTalk open platform.
@@ -89,6 +93,8 @@ type Server struct {
 	requests []Request
 	refused  map[string]apiError // openConversationId or staffId → error
 	flow     map[string]int      // staffId → sends still flow-controlled
+
+	stream *streamHub
 }
 
 // NewServer builds the fake.
@@ -109,6 +115,7 @@ func NewServer(cfg Config) *Server {
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), tokens: map[string]time.Time{}, convs: map[string]*conversation{},
 		sessions: map[string]session{}, robots: map[string]customRobot{}, cards: map[string]*Card{},
 		refused: map[string]apiError{}, flow: map[string]int{}}
+	s.stream = newStreamHub(cfg.Stream, cfg.Now, &s.Faults)
 	s.routes()
 	return s
 }
@@ -122,18 +129,21 @@ func (s *Server) routes() {
 	s.mux.Handle("PUT /v1.0/card/instances", s.api(newAPI, true, s.updateCard))
 	s.mux.Handle("POST /robot/sendBySession", s.api(oldAPI, false, s.sessionSend))
 	s.mux.Handle("POST /robot/send", s.api(oldAPI, false, s.customSend))
+	s.streamRoutes()
 	s.mux.Handle("/v1.0/", s.api(newAPI, false, func(*http.Request) reply {
 		return fail(http.StatusNotFound, "NotFound", "not found (not simulated)")
 	}))
 	s.mux.HandleFunc("GET /_sim/sent", s.inspectSent)
 	s.mux.HandleFunc("GET /_sim/requests", s.inspectRequests)
 	s.mux.HandleFunc("POST /_sim/faults", s.addFaults)
-	s.mux.HandleFunc("POST /_sim/expire-tokens", func(w http.ResponseWriter, r *http.Request) {
-		s.ExpireTokens()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	s.mux.HandleFunc("POST /_sim/expire-sessions", func(w http.ResponseWriter, r *http.Request) {
-		s.ExpireSessions()
+	s.control("/_sim/expire-tokens", s.ExpireTokens)
+	s.control("/_sim/expire-sessions", s.ExpireSessions)
+}
+
+// control serves POST path by calling do and answering 204.
+func (s *Server) control(path string, do func()) {
+	s.mux.HandleFunc("POST "+path, func(w http.ResponseWriter, r *http.Request) {
+		do()
 		w.WriteHeader(http.StatusNoContent)
 	})
 }
@@ -197,6 +207,10 @@ func (s *Server) api(fl flavour, auth bool, h func(*http.Request) reply) http.Ha
 		f, faulty := s.Faults.Next(r.URL.Path)
 		if faulty {
 			simulator.Sleep(r.Context(), f.Delay)
+		}
+		if faulty && f.Drop {
+			dropConn(w)
+			return
 		}
 		var rep reply
 		switch {
@@ -273,3 +287,12 @@ func (s *Server) nextID(prefix string) string {
 }
 
 func requestID() string { return randomHex(8) }
+
+// dropConn closes a request's connection without an answer.
+func dropConn(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if c, _, err := hj.Hijack(); err == nil {
+			c.Close()
+		}
+	}
+}

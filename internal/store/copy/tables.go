@@ -42,6 +42,8 @@ var Tables = []Table{
 	{Name: "sessions", Cols: cols("hash user_id expires_at"), Order: "hash", Blobs: set("hash")},
 	{Name: "channels", Cols: cols("id kind name org_unit_id config enabled created_at updated_at"), Order: "id",
 		Bools: set("enabled"), Blobs: set("config"), Identity: true},
+	{Name: "dingtalk_sessions", Cols: cols("channel_id conversation_id route expires_at updated_at"),
+		Order: "channel_id, conversation_id", Blobs: set("route")},
 	{Name: "inbox", Cols: cols("id channel_id external_id envelope received_at done owner lease_until"), Order: "id",
 		Blobs: set("envelope"), Identity: true},
 	{Name: "people", Cols: cols("id name email org_unit_id created_at"), Order: "id", Identity: true},

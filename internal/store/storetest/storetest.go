@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Channels", testChannels},
 		{"ChannelScope", testChannelScope},
 		{"DeleteChannel", testDeleteChannel},
+		{"SessionRoutes", testSessionRoutes},
 		{"InboxDedupe", testInboxDedupe},
 		{"InboxLeases", testInboxLeases},
 		{"InboxConcurrentClaims", testInboxConcurrentClaims},

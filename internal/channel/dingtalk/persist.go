@@ -1,0 +1,44 @@
+package dingtalk
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// storedRoute is a route as the store keeps it (sealed, see
+// store.SessionRoutes).
+type storedRoute struct {
+	Group   bool   `json:"group"`
+	StaffID string `json:"staff_id,omitempty"`
+	Webhook string `json:"webhook,omitempty"`
+}
+
+// saveRoute writes a conversation's route for other nodes and restarts.
+// It is best effort: a failed write costs only the webhook's shortcut
+// elsewhere, never the message, which is already committed.
+func (c *conn) saveRoute(ctx context.Context, conv string, rt route) {
+	if c.env.Routes == nil {
+		return
+	}
+	b, _ := json.Marshal(storedRoute{Group: rt.group, StaffID: rt.staffID, Webhook: rt.webhook})
+	_ = c.env.Routes.SaveSessionRoute(ctx, c.row.ID, conv, b, rt.expires)
+}
+
+// loadRoute reads a conversation's route from the store into memory,
+// when this node has none with a live webhook: another node (or this one
+// before a restart) may have heard from it since.
+func (c *conn) loadRoute(ctx context.Context, conv string) {
+	if c.env.Routes == nil {
+		return
+	}
+	b, exp, err := c.env.Routes.SessionRoute(ctx, c.row.ID, conv)
+	var sr storedRoute
+	if err != nil || json.Unmarshal(b, &sr) != nil {
+		return
+	}
+	rt := route{group: sr.Group, staffID: sr.StaffID}
+	if sr.Webhook != "" && c.trustedWebhook(sr.Webhook) {
+		rt.webhook, rt.expires = sr.Webhook, exp
+	}
+	c.routes.loaded(conv, rt)
+}
