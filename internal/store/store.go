@@ -186,6 +186,8 @@ type Store interface {
 	Channels
 	Inbox
 	Messages
+	People
+	Attachments
 	Outbox
 	Audit
 	Rules

@@ -65,6 +65,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeliveryFallback", testDeliveryFallback},
 		{"OutboxPostpone", testOutboxPostpone},
 		{"DeadLetterAlert", testDeadLetterAlert},
+		{"ProfilesAndAutoLink", testProfilesAndAutoLink},
+		{"ManualLinks", testManualLinks},
+		{"UnverifiedNoLink", testUnverifiedNoLink},
+		{"AttachmentFetches", testAttachmentFetches},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
