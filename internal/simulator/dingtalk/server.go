@@ -89,6 +89,8 @@ type Server struct {
 	requests []Request
 	refused  map[string]apiError // openConversationId or staffId → error
 	flow     map[string]int      // staffId → sends still flow-controlled
+
+	dir directory // contacts and message files (directory.go)
 }
 
 // NewServer builds the fake.
@@ -109,7 +111,9 @@ func NewServer(cfg Config) *Server {
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), tokens: map[string]time.Time{}, convs: map[string]*conversation{},
 		sessions: map[string]session{}, robots: map[string]customRobot{}, cards: map[string]*Card{},
 		refused: map[string]apiError{}, flow: map[string]int{}}
+	s.dir.init()
 	s.routes()
+	s.directoryRoutes()
 	return s
 }
 

@@ -67,6 +67,8 @@ type Server struct {
 	sent     []Sent
 	requests []Request
 	refused  map[string]apiError // receive_id → error every send to it gets
+
+	dir directory // contacts and message resources (directory.go)
 }
 
 // NewServer builds the fake.
@@ -82,7 +84,9 @@ func NewServer(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), tokens: map[string]time.Time{},
 		messages: map[string]*message{}, uuids: map[string]uuidHit{}, refused: map[string]apiError{}}
+	s.dir.init()
 	s.routes()
+	s.directoryRoutes()
 	return s
 }
 

@@ -128,7 +128,17 @@ func (a *API) listMessages(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	page, err := a.ListMessages(r, f)
+	var page messagePage
+	if v := r.URL.Query().Get("person_id"); v != "" {
+		id, perr := strconv.ParseInt(v, 10, 64)
+		if perr != nil || id <= 0 {
+			a.fail(w, r, errcode.BadCursor.With("person_id=%q is not an id", v))
+			return
+		}
+		page, err = a.PersonMessages(r, id, f)
+	} else {
+		page, err = a.ListMessages(r, f)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
