@@ -123,4 +123,3 @@ func (a *API) Reply(r *http.Request, convID int64, text, replyTo, idemKey string
 	a.Audit.Record(r, "message.reply", "conversation:"+strconv.FormatInt(convID, 10), true, "")
 	return d, m, err
 }
-
