@@ -3,6 +3,8 @@ package channel
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"strings"
 
 	"switchboard/internal/model"
@@ -33,6 +35,19 @@ var (
 // MaxAttachmentBytes bounds one downloaded attachment (Feishu allows
 // files up to 100 MB in chats; the bytes are held in memory once).
 const MaxAttachmentBytes = 100 << 20
+
+// ReadAttachment reads a downloaded attachment's body, refusing (as a
+// permanent failure) one larger than MaxAttachmentBytes.
+func ReadAttachment(body io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(body, MaxAttachmentBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("read attachment: %w", err)
+	}
+	if len(data) > MaxAttachmentBytes {
+		return nil, Permanent(fmt.Errorf("attachment larger than %d bytes", MaxAttachmentBytes))
+	}
+	return data, nil
+}
 
 // Mobile writes a phone number as +<country><number>, the form linking
 // compares, from the digits a platform gives and its country code

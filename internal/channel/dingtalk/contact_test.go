@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"switchboard/internal/channel"
+	"switchboard/internal/channel/channeltest"
 	"switchboard/internal/model"
 	"switchboard/internal/simulator"
 	simdingtalk "switchboard/internal/simulator/dingtalk"
@@ -18,43 +19,19 @@ func TestLookupUserReadsTheOrganisation(t *testing.T) {
 		OrgEmail: "zs@acme.example", DeptIDs: []int64{7}})
 	f.sim.AddUser(simdingtalk.User{UserID: "ls", Name: "李四", Email: "li@home.example"})
 	f.sim.AddDepartment(7, "研发部")
-	cases := []struct {
-		name, id string
-		setup    func()
-		want     model.Profile
-		err      error
-		retry    bool
-	}{
-		{name: "full profile", id: "zs", want: model.Profile{ProfileName: "张三", Department: "研发部", Email: "zs@acme.example",
+	channeltest.RunLookups(t, f.conn, []channeltest.LookupCase{
+		{Name: "full profile", ID: "zs", Want: model.Profile{ProfileName: "张三", Department: "研发部", Email: "zs@acme.example",
 			EmailVerified: true, Mobile: "+8613800000001", MobileVerified: true}},
-		{name: "typed email is not verified", id: "ls", want: model.Profile{ProfileName: "李四", Email: "li@home.example"}},
-		{name: "unknown user", id: "nobody", err: channel.ErrNoProfile},
-		{name: "external contact", id: "$:LWCP_v1:$abc", err: channel.ErrNoProfile},
-		{name: "permission not granted", id: "zs", setup: func() { f.sim.DenyContact(true) }, err: channel.ErrNoPermission},
-		{name: "platform down", id: "zs", setup: func() {
+		{Name: "typed email is not verified", ID: "ls", Want: model.Profile{ProfileName: "李四", Email: "li@home.example"}},
+		{Name: "unknown user", ID: "nobody", Err: channel.ErrNoProfile},
+		{Name: "external contact", ID: "$:LWCP_v1:$abc", Err: channel.ErrNoProfile},
+		{Name: "permission not granted", ID: "zs", Setup: func() { f.sim.DenyContact(true) }, Err: channel.ErrNoPermission},
+		{Name: "platform down", ID: "zs", Setup: func() {
 			f.sim.DenyContact(false)
 			f.sim.Faults.Add(1, simulator.Fault{Path: "/topapi/", Status: 502})
-		}, retry: true},
-		{name: "after a revoked token", id: "ls", setup: f.sim.ExpireTokens, want: model.Profile{ProfileName: "李四", Email: "li@home.example"}},
-	}
-	for _, c := range cases {
-		if c.setup != nil {
-			c.setup()
-		}
-		got, err := f.conn.LookupUser(context.Background(), c.id)
-		switch {
-		case c.retry:
-			if err == nil || errors.Is(err, channel.ErrNoPermission) || errors.Is(err, channel.ErrNoProfile) {
-				t.Errorf("%s: err = %v, want a retryable error", c.name, err)
-			}
-		case c.err != nil:
-			if !errors.Is(err, c.err) {
-				t.Errorf("%s: err = %v, want %v", c.name, err, c.err)
-			}
-		case err != nil || got != c.want:
-			t.Errorf("%s: %+v %v, want %+v", c.name, got, err, c.want)
-		}
-	}
+		}, Retry: true},
+		{Name: "after a revoked token", ID: "ls", Setup: f.sim.ExpireTokens, Want: model.Profile{ProfileName: "李四", Email: "li@home.example"}},
+	})
 }
 
 func TestFetchAttachmentFollowsTheDownloadCode(t *testing.T) {

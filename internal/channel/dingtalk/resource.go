@@ -3,7 +3,6 @@ package dingtalk
 import (
 	"context"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -52,13 +51,7 @@ func (c *conn) fetchURL(ctx context.Context, u string) ([]byte, string, error) {
 		// Retried as it is: an expired URL is replaced by the next attempt's.
 		return nil, "", fmt.Errorf("dingtalk download: HTTP %d", resp.StatusCode)
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, channel.MaxAttachmentBytes+1))
-	if err != nil {
-		return nil, "", fmt.Errorf("dingtalk download: %w", err)
-	}
-	if len(data) > channel.MaxAttachmentBytes {
-		return nil, "", channel.Permanent(fmt.Errorf("dingtalk download: larger than %d bytes", channel.MaxAttachmentBytes))
-	}
+	data, err := channel.ReadAttachment(resp.Body)
 	typ, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	return data, typ, nil
+	return data, typ, err
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"switchboard/internal/channel"
+	"switchboard/internal/channel/channeltest"
 	"switchboard/internal/model"
 	"switchboard/internal/simulator"
 	simfeishu "switchboard/internal/simulator/feishu"
@@ -18,43 +19,19 @@ func TestLookupUserReadsTheContactDirectory(t *testing.T) {
 		Mobile: "+86 138-0000-0001", DepartmentIDs: []string{"od_1"}})
 	f.sim.AddUser(simfeishu.User{OpenID: "ou_2", Name: "李四", Email: "li@home.example"})
 	f.sim.AddDepartment("od_1", "研发部")
-	cases := []struct {
-		name, id string
-		setup    func()
-		want     model.Profile
-		err      error // nil, ErrNoPermission, ErrNoProfile; retryable below
-		retry    bool
-	}{
-		{name: "full profile", id: "ou_1", want: model.Profile{ProfileName: "张三", Department: "研发部", Email: "zs@acme.example",
+	channeltest.RunLookups(t, f.conn, []channeltest.LookupCase{
+		{Name: "full profile", ID: "ou_1", Want: model.Profile{ProfileName: "张三", Department: "研发部", Email: "zs@acme.example",
 			EmailVerified: true, Mobile: "+8613800000001", MobileVerified: true}},
-		{name: "personal email only is not verified", id: "ou_2", want: model.Profile{ProfileName: "李四", Email: "li@home.example"}},
-		{name: "unknown user", id: "ou_nobody", err: channel.ErrNoProfile},
-		{name: "scope not granted", id: "ou_1", setup: func() { f.sim.DenyContact(simfeishu.CodeScopeDenied) }, err: channel.ErrNoPermission},
-		{name: "outside the contact range", id: "ou_1", setup: func() { f.sim.DenyContact(simfeishu.CodeNoAuthority) }, err: channel.ErrNoPermission},
-		{name: "platform down", id: "ou_1", setup: func() {
+		{Name: "personal email only is not verified", ID: "ou_2", Want: model.Profile{ProfileName: "李四", Email: "li@home.example"}},
+		{Name: "unknown user", ID: "ou_nobody", Err: channel.ErrNoProfile},
+		{Name: "scope not granted", ID: "ou_1", Setup: func() { f.sim.DenyContact(simfeishu.CodeScopeDenied) }, Err: channel.ErrNoPermission},
+		{Name: "outside the contact range", ID: "ou_1", Setup: func() { f.sim.DenyContact(simfeishu.CodeNoAuthority) }, Err: channel.ErrNoPermission},
+		{Name: "platform down", ID: "ou_1", Setup: func() {
 			f.sim.DenyContact(0)
 			f.sim.Faults.Add(1, simulator.Fault{Path: "/open-apis/contact/", Status: 503})
-		}, retry: true},
-		{name: "after a revoked token", id: "ou_2", setup: f.sim.ExpireTokens, want: model.Profile{ProfileName: "李四", Email: "li@home.example"}},
-	}
-	for _, c := range cases {
-		if c.setup != nil {
-			c.setup()
-		}
-		got, err := f.conn.LookupUser(context.Background(), c.id)
-		switch {
-		case c.retry:
-			if err == nil || errors.Is(err, channel.ErrNoPermission) || errors.Is(err, channel.ErrNoProfile) {
-				t.Errorf("%s: err = %v, want a retryable error", c.name, err)
-			}
-		case c.err != nil:
-			if !errors.Is(err, c.err) {
-				t.Errorf("%s: err = %v, want %v", c.name, err, c.err)
-			}
-		case err != nil || got != c.want:
-			t.Errorf("%s: %+v %v, want %+v", c.name, got, err, c.want)
-		}
-	}
+		}, Retry: true},
+		{Name: "after a revoked token", ID: "ou_2", Setup: f.sim.ExpireTokens, Want: model.Profile{ProfileName: "李四", Email: "li@home.example"}},
+	})
 }
 
 func TestFetchAttachmentDownloadsTheMessageResource(t *testing.T) {

@@ -71,12 +71,6 @@ func (c *conn) download(ctx context.Context, path, token string) ([]byte, string
 		}
 		return nil, "", a, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, channel.MaxAttachmentBytes+1))
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("feishu resource: %w", err)
-	}
-	if len(data) > channel.MaxAttachmentBytes {
-		return nil, "", nil, channel.Permanent(fmt.Errorf("feishu resource: larger than %d bytes", channel.MaxAttachmentBytes))
-	}
-	return data, typ, nil, nil
+	data, err := channel.ReadAttachment(resp.Body)
+	return data, typ, nil, err
 }

@@ -78,14 +78,7 @@ func maskMobile(m string) string {
 
 func (a *API) getPerson(w http.ResponseWriter, r *http.Request) {
 	id, err := pathID(r, "id")
-	if err == nil {
-		var v PersonView
-		if v, err = a.GetPerson(r, id); err == nil {
-			writeJSON(w, http.StatusOK, v)
-			return
-		}
-	}
-	a.fail(w, r, err)
+	a.answerPerson(w, r, id, err)
 }
 
 type peoplePage struct {

@@ -33,7 +33,7 @@ func (a *API) linkIdentity(w http.ResponseWriter, r *http.Request) {
 	err = a.changeLink(r, "person.link", resource, id, in.IdentityID, func() error {
 		return a.Store.LinkIdentity(r.Context(), id, in.IdentityID)
 	})
-	a.answerLink(w, r, id, err)
+	a.answerPerson(w, r, id, err)
 }
 
 // unlinkIdentity takes identity {identity_id} out of person {id}'s group.
@@ -61,7 +61,7 @@ func (a *API) unlinkIdentity(w http.ResponseWriter, r *http.Request) {
 		}
 		return a.Store.UnlinkIdentity(r.Context(), identityID)
 	})
-	a.answerLink(w, r, id, err)
+	a.answerPerson(w, r, id, err)
 }
 
 // changeLink checks that the caller is an admin of the departments of
@@ -89,8 +89,8 @@ func (a *API) changeLink(r *http.Request, action, resource string, personID, ide
 	return nil
 }
 
-// answerLink answers a link change with the person as it now is.
-func (a *API) answerLink(w http.ResponseWriter, r *http.Request, id int64, err error) {
+// answerPerson answers with person id as it now is, or with err.
+func (a *API) answerPerson(w http.ResponseWriter, r *http.Request, id int64, err error) {
 	if err == nil {
 		var v PersonView
 		if v, err = a.GetPerson(r, id); err == nil {
