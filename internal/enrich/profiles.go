@@ -13,6 +13,11 @@ import (
 // callTimeout bounds one platform request of a job.
 const callTimeout = 30 * time.Second
 
+// deniedRecheck is how long a lookup refused for a missing permission
+// waits before it is tried again, so that granting the permission later
+// fills the profiles in without anyone asking.
+const deniedRecheck = 24 * time.Hour
+
 // profiles looks up one batch of new identities.
 func (e *Engine) profiles(ctx context.Context) int {
 	now := e.now()
@@ -61,7 +66,7 @@ func (e *Engine) profile(ctx context.Context, j store.ProfileJob) {
 			"channel", j.ChannelID, "kind", kind, "err", err)
 	}
 	e.lookups.WithLabelValues(kind, string(state)).Inc()
-	if _, err := e.st.SaveProfile(ctx, j.IdentityID, state, p); err != nil {
+	if _, err := e.st.SaveProfile(ctx, j.IdentityID, state, p, e.now().Add(deniedRecheck)); err != nil {
 		e.log.Error("store contact profile", "identity", j.IdentityID, "err", err)
 	}
 }

@@ -28,14 +28,16 @@ type PeopleFilter struct {
 // commit, leased like the outbox, so they never slow intake down.
 type People interface {
 	// ClaimProfiles leases up to limit identities whose profile is
-	// pending and due by now.
+	// pending, or whose lookup was denied, and due by now.
 	ClaimProfiles(ctx context.Context, owner string, now, until time.Time, limit int) ([]ProfileJob, error)
 	// SaveProfile records a lookup's outcome: with state done, the
 	// profile's fields go to the identity and its own person, and the
 	// person is linked to another one whose identity has the same
 	// verified email or mobile (unless either was linked or unlinked by
-	// an admin). It returns the primary person the identity now belongs to.
-	SaveProfile(ctx context.Context, identityID int64, state model.ProfileState, p model.Profile) (int64, error)
+	// an admin). A denied lookup is claimed again from recheck on (zero:
+	// never), so granting the permission later fills the profile in. It
+	// returns the primary person the identity now belongs to.
+	SaveProfile(ctx context.Context, identityID int64, state model.ProfileState, p model.Profile, recheck time.Time) (int64, error)
 	// RetryProfile gives up the lease and schedules another lookup at next.
 	RetryProfile(ctx context.Context, identityID int64, next time.Time) error
 	// GetLinkedPerson returns the primary person of id (id itself, or the

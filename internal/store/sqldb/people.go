@@ -20,7 +20,7 @@ const linksLock = "people_links"
 // ClaimProfiles leases pending identities due by now.
 func (db *DB) ClaimProfiles(ctx context.Context, owner string, now, until time.Time, limit int) ([]store.ProfileJob, error) {
 	rows, err := db.write.QueryContext(ctx, db.q(`UPDATE identities SET profile_owner = ?, profile_lease_until = ?
-		WHERE id IN (SELECT id FROM identities WHERE profile_state = 'pending' AND profile_next_at <= ? AND profile_lease_until < ?
+		WHERE id IN (SELECT id FROM identities WHERE profile_state IN ('pending', 'denied') AND profile_next_at <= ? AND profile_lease_until < ?
 			ORDER BY profile_next_at, id LIMIT ?`+db.d.SkipLocked()+`)
 		RETURNING id, person_id, channel_id, external_id, profile_attempts`), owner, ts(until), ts(now), ts(now), limit)
 	if err != nil {
@@ -46,14 +46,14 @@ func (db *DB) RetryProfile(ctx context.Context, identityID int64, next time.Time
 }
 
 // SaveProfile stores a lookup's outcome and links on a verified match.
-func (db *DB) SaveProfile(ctx context.Context, identityID int64, state model.ProfileState, p model.Profile) (int64, error) {
+func (db *DB) SaveProfile(ctx context.Context, identityID int64, state model.ProfileState, p model.Profile, recheck time.Time) (int64, error) {
 	p.Email = strings.ToLower(strings.TrimSpace(p.Email))
 	p.Mobile = strings.TrimSpace(p.Mobile)
 	p.EmailVerified = p.EmailVerified && p.Email != ""
 	p.MobileVerified = p.MobileVerified && p.Mobile != ""
 	var primary int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		person, err := db.storeProfile(ctx, tx, identityID, state, p)
+		person, err := db.storeProfile(ctx, tx, identityID, state, p, recheck)
 		if err != nil {
 			return err
 		}
@@ -78,12 +78,18 @@ func (db *DB) SaveProfile(ctx context.Context, identityID int64, state model.Pro
 // found the user, the profile on the identity's own person; it returns
 // that person. A blank field of the profile keeps what the person had, so
 // a user the directory knows only partly keeps the callback's name.
-func (db *DB) storeProfile(ctx context.Context, tx *sql.Tx, id int64, state model.ProfileState, p model.Profile) (int64, error) {
+func (db *DB) storeProfile(ctx context.Context, tx *sql.Tx, id int64, state model.ProfileState, p model.Profile, recheck time.Time) (int64, error) {
 	var person int64
+	var next int64 // a denied lookup's recheck; 0 otherwise (claims see only pending and denied rows)
+	if state == model.ProfileDenied && !recheck.IsZero() {
+		next = ts(recheck)
+	} else if state == model.ProfileDenied {
+		state = model.ProfileNone // never again: not claimable
+	}
 	err := tx.QueryRowContext(ctx, db.q(`UPDATE identities SET profile_name = ?, department = ?, email = ?, email_verified = ?,
-		mobile = ?, mobile_verified = ?, profile_state = ?, profile_at = ?, profile_owner = '', profile_lease_until = 0
-		WHERE id = ? RETURNING person_id`), p.ProfileName, p.Department, p.Email, p.EmailVerified, p.Mobile, p.MobileVerified,
-		string(state), ts(time.Now()), id).Scan(&person)
+		mobile = ?, mobile_verified = ?, profile_state = ?, profile_at = ?, profile_next_at = ?, profile_attempts = 0,
+		profile_owner = '', profile_lease_until = 0 WHERE id = ? RETURNING person_id`), p.ProfileName, p.Department, p.Email,
+		p.EmailVerified, p.Mobile, p.MobileVerified, string(state), ts(time.Now()), next, id).Scan(&person)
 	if err != nil {
 		return 0, notFound(err, "identity", id)
 	}

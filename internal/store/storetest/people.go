@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -60,16 +61,16 @@ func testProfilesAndAutoLink(t *testing.T, s store.Store) {
 		t.Errorf("new identity = %+v", zf)
 	}
 	p, err := s.SaveProfile(fx.ctx, zf.ID, model.ProfileDone, model.Profile{ProfileName: "张三", Department: "销售部",
-		Email: " Zhang@Corp.example ", EmailVerified: true})
+		Email: " Zhang@Corp.example ", EmailVerified: true}, time.Time{})
 	if err != nil || p != fx.zhangF.SenderID {
 		t.Fatalf("save Feishu profile: %d %v", p, err)
 	}
 	// Li's lookup was refused: Li keeps the callback's name.
-	if _, err := s.SaveProfile(fx.ctx, li.ID, model.ProfileDenied, model.Profile{}); err != nil {
+	if _, err := s.SaveProfile(fx.ctx, li.ID, model.ProfileDenied, model.Profile{}, now.Add(24*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	p, err = s.SaveProfile(fx.ctx, zd.ID, model.ProfileDone, model.Profile{ProfileName: "张三", Email: "zhang@corp.example",
-		EmailVerified: true, Mobile: "+8613800000000", MobileVerified: true})
+		EmailVerified: true, Mobile: "+8613800000000", MobileVerified: true}, time.Time{})
 	if err != nil || p != fx.zhangF.SenderID {
 		t.Fatalf("save DingTalk profile: primary %d %v; want the Feishu person %d", p, err, fx.zhangF.SenderID)
 	}
@@ -133,6 +134,11 @@ func testProfileRetry(t *testing.T, s store.Store, fx peopleFixture, now time.Ti
 	if len(again) != 1 || again[0].Attempts != 1 {
 		t.Errorf("retry = %+v", again)
 	}
+	// Li's refused lookup comes back when its recheck is due.
+	recheck := claimProfiles(t, s, "n3", now.Add(25*time.Hour)) // and Wang, whose lease ran out
+	if !slices.ContainsFunc(recheck, func(j store.ProfileJob) bool { return j.PersonID == fx.li.SenderID }) {
+		t.Errorf("the denied lookup's recheck = %+v", recheck)
+	}
 }
 
 func testManualLinks(t *testing.T, s store.Store) {
@@ -157,9 +163,9 @@ func testManualLinks(t *testing.T, s store.Store) {
 	wantErr(t, "unlink a lone person", s.UnlinkIdentity(fx.ctx, identityOf(t, s, fx.zhangF).ID), store.ErrConflict)
 	// An admin's unlink sticks: the same verified email no longer links.
 	verified := model.Profile{Email: "z@corp.example", EmailVerified: true}
-	_, err = s.SaveProfile(fx.ctx, identityOf(t, s, fx.zhangF).ID, model.ProfileDone, verified)
+	_, err = s.SaveProfile(fx.ctx, identityOf(t, s, fx.zhangF).ID, model.ProfileDone, verified, time.Time{})
 	must(t, err)
-	_, err = s.SaveProfile(fx.ctx, zd.ID, model.ProfileDone, verified)
+	_, err = s.SaveProfile(fx.ctx, zd.ID, model.ProfileDone, verified, time.Time{})
 	must(t, err)
 	if m, _ := s.LinkedPeople(fx.ctx, fx.zhangF.SenderID); len(m) != 1 {
 		t.Errorf("automatic linking undid an admin's unlink: %v", m)
@@ -170,7 +176,7 @@ func testUnverifiedNoLink(t *testing.T, s store.Store) {
 	fx := newPeopleFixture(t, s)
 	p := model.Profile{Email: "same@corp.example", Mobile: "+8613900000000"} // not vouched for by the platforms
 	for _, m := range []model.Message{fx.zhangF, fx.zhangD} {
-		if _, err := s.SaveProfile(fx.ctx, identityOf(t, s, m).ID, model.ProfileDone, p); err != nil {
+		if _, err := s.SaveProfile(fx.ctx, identityOf(t, s, m).ID, model.ProfileDone, p, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -227,4 +233,40 @@ func testAttachmentFetches(t *testing.T, s store.Store) {
 func sorted(ids ...int64) []int64 {
 	slices.Sort(ids)
 	return ids
+}
+
+// testConcurrentEnrichClaims: nodes claiming lookups and fetches at once
+// each get a disjoint share, and together all of them.
+func testConcurrentEnrichClaims(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	o := newOrg(t, s)
+	ch := mustChannel(t, s, model.Channel{Kind: "feishu", Name: "f", OrgUnitID: o.deptA})
+	const n = 60
+	var envs []model.Envelope
+	for i := range n {
+		e := envelope(ch.ID, fmt.Sprint("om", i), "oc", fmt.Sprint("ou_", i), "", base)
+		e.Kind, e.Attachments = model.KindImage, []model.Attachment{{Name: "img", URL: "u"}}
+		envs = append(envs, e)
+	}
+	commit(t, s, ch, envs...)
+	now := time.Now()
+	profiles := claimAll(t, 4, func(owner string) ([]int64, error) {
+		jobs, err := s.ClaimProfiles(ctx, owner, now, now.Add(time.Hour), 7)
+		var ids []int64
+		for _, j := range jobs {
+			ids = append(ids, j.IdentityID)
+		}
+		return ids, err
+	})
+	fetches := claimAll(t, 4, func(owner string) ([]int64, error) {
+		jobs, err := s.ClaimAttachments(ctx, owner, now, now.Add(time.Hour), 7)
+		var ids []int64
+		for _, j := range jobs {
+			ids = append(ids, j.MessageID)
+		}
+		return ids, err
+	})
+	if len(profiles) != n || len(fetches) != n {
+		t.Errorf("claimed %d lookups and %d fetches, want %d each", len(profiles), len(fetches), n)
+	}
 }

@@ -1,7 +1,8 @@
 -- Identities: the profile a platform's contact API gives for each
 -- identity, looked up after the intake commit by a leased background job
--- (profile_* columns; identities_profile_due finds the pending ones, so
--- the intake insert only adds an entry to that small index); people linked
+-- (profile_* columns; identities_profile_due finds the pending ones and
+-- the denied ones due for a recheck, so the intake insert only adds an
+-- entry to that small index); people linked
 -- into one primary person (linked_to), automatically on a matching verified
 -- email or mobile or by an admin (link_manual then stops automatic
 -- linking); and attachment bytes fetched from the platforms after the
@@ -42,7 +43,7 @@ ALTER TABLE identities ADD COLUMN profile_lease_until BIGINT NOT NULL DEFAULT 0
 --;
 ALTER TABLE identities ADD COLUMN profile_at BIGINT NOT NULL DEFAULT 0
 --;
-CREATE INDEX identities_profile_due ON identities (profile_next_at) WHERE profile_state = 'pending'
+CREATE INDEX identities_profile_due ON identities (profile_next_at) WHERE profile_state IN ('pending', 'denied')
 --;
 CREATE INDEX identities_email ON identities (email) WHERE email_verified AND email <> ''
 --;
