@@ -60,6 +60,8 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /conversations/{id}", c.signedIn(c.conversation))
 	mux.Handle("POST /conversations/{id}/reply", c.signedIn(c.reply))
 	mux.Handle("GET /people/{id}", c.signedIn(c.person))
+	mux.Handle("POST /people/{id}/link", c.signedIn(c.changeLink))
+	mux.Handle("POST /people/{id}/unlink", c.signedIn(c.changeLink))
 	mux.Handle("GET /rules", c.signedIn(c.rulesView))
 	mux.Handle("POST /rules", c.signedIn(c.saveRules))
 	mux.Handle("POST /rules/dry-run", c.signedIn(c.dryRun))

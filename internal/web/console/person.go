@@ -1,9 +1,12 @@
 package console
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
+	"switchboard/internal/errcode"
 	"switchboard/internal/model"
 	"switchboard/internal/store"
 	"switchboard/internal/web/api"
@@ -17,6 +20,7 @@ type personPage struct {
 	api.PersonView
 	Rows    []row
 	MoreURL string
+	Error   string // a key of messages: why the last link or unlink did nothing
 }
 
 // person shows who someone is on every platform and what they wrote on
@@ -44,6 +48,9 @@ func (c *Console) person(w http.ResponseWriter, r *http.Request) {
 		channels[i.ChannelID] = i.ChannelName
 	}
 	page := personPage{PersonView: v, Rows: makeRows(res.Items, channels, nil)}
+	if r.URL.Query().Get("error") == "link" {
+		page.Error = "person.link_invalid"
+	}
 	if res.NextCursor != "" {
 		page.MoreURL = "/people/" + strconv.FormatInt(v.Person.ID, 10) + "?before=" + res.NextCursor
 	}
@@ -66,4 +73,37 @@ func profileKey(s model.ProfileState) string {
 		return "person.state." + string(s)
 	}
 	return "person.state.pending"
+}
+
+// changeLink is the admin's link and unlink form on the person page,
+// through the API's helpers (which check the admin role on the
+// identities' departments and audit); then back to the page
+// (post/redirect/get).
+func (c *Console) changeLink(w http.ResponseWriter, r *http.Request) {
+	if !checkCSRF(r) {
+		c.api.Audit.Deny(r, "person.link", "person:"+r.PathValue("id"), "console form without a valid CSRF token")
+		c.problem(w, r, http.StatusForbidden, "csrf")
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		c.problem(w, r, http.StatusNotFound, "notfound")
+		return
+	}
+	identityID, _ := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("identity_id")), 10, 64)
+	if strings.HasSuffix(r.URL.Path, "/unlink") {
+		err = c.api.UnlinkIdentity(r, id, identityID)
+	} else {
+		err = c.api.LinkIdentity(r, id, identityID)
+	}
+	back := "/people/" + strconv.FormatInt(id, 10)
+	switch e := errcode.From(err); {
+	case err == nil:
+		http.Redirect(w, r, back, http.StatusSeeOther)
+	case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrNotFound),
+		e.Status == http.StatusBadRequest, e.Status == http.StatusConflict, e.Status == http.StatusNotFound:
+		http.Redirect(w, r, back+"?error=link", http.StatusSeeOther)
+	default:
+		c.fail(w, r, err)
+	}
 }
