@@ -147,6 +147,15 @@ func TestSameVerifiedEmailLinksFeishuAndDingTalk(t *testing.T) {
 		t.Errorf("identities = %+v", v.Identities)
 	}
 
+	var people struct{ Items []model.Person }
+	if p.n.Do("GET", "/api/v1/people?q=ZHANG.SAN", p.n.Token, nil, &people); len(people.Items) != 1 || people.Items[0].ID != fm.SenderID {
+		t.Errorf("people matching the email = %+v; want the one linked person", people.Items)
+	}
+	_, member := p.n.CreateUser("colleague", "member", 1)
+	if seen, st := p.person(fm.SenderID, member); st != http.StatusOK || seen.Person.Mobile != "+86138****0001" {
+		t.Errorf("a member sees the mobile as %q (%d); want it masked", seen.Person.Mobile, st)
+	}
+
 	var page struct{ Items []model.Message }
 	p.n.Do("GET", fmt.Sprintf("/api/v1/messages?person_id=%d", dm.SenderID), p.n.Token, nil, &page)
 	if len(page.Items) != 2 || page.Items[0].ID != dm.ID || page.Items[1].ID != fm.ID {
@@ -249,6 +258,15 @@ func TestImageBytesAreFetchedAndDownloadable(t *testing.T) {
 			t.Errorf("%s download: %d %s, %d bytes", c.ext, resp.StatusCode, resp.Header.Get("Content-Type"), len(body))
 		}
 		wantSealed(t, p.n, c.data)
+	}
+	// A file DingTalk no longer has: no redirect to a reference that needs
+	// the app's token, but a clear "not downloaded".
+	p.dingtalk(t, simdingtalk.Message{MsgID: "msgGone==", MsgType: "file", Content: simdingtalk.File("旧文件.pdf", "dl-expired")})
+	gone := p.message(t, "msgGone==")
+	var e struct{ Error struct{ Code string } }
+	if st := p.n.Do("GET", fmt.Sprintf("/api/v1/messages/%d/attachments/0", gone.ID), p.n.Token, nil, &e); st != http.StatusServiceUnavailable ||
+		e.Error.Code != "SB-5002" {
+		t.Errorf("an attachment not downloaded: %d %+v", st, e)
 	}
 }
 

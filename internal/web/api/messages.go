@@ -213,6 +213,12 @@ func (a *API) getAttachment(w http.ResponseWriter, r *http.Request) {
 	}
 	att := m.Attachments[n]
 	if att.BlobID == "" {
+		if a.platformReference(r, m) {
+			// Feishu and DingTalk references need the app's token: there
+			// is nothing to redirect to until the bytes are fetched.
+			a.fail(w, r, errcode.Unavailable.With("attachment %d of message %d is not downloaded from the platform yet", n, id))
+			return
+		}
 		http.Redirect(w, r, att.URL, http.StatusFound)
 		return
 	}
