@@ -153,6 +153,10 @@ func (a *API) PersonMessages(r *http.Request, id int64, f store.MessageFilter) (
 // every org unit in units.
 func (a *API) requireUnitAdmin(r *http.Request, action, resource string, units []int64) error {
 	p := principal(r)
+	if len(units) == 0 && !p.Admin() { // nothing to scope the decision by: admins only
+		a.Audit.Deny(r, action, resource, "admin role required")
+		return errcode.Forbidden.With("%s needs the admin role", action)
+	}
 	for _, u := range units {
 		ok := false
 		for _, g := range p.User.Roles {
