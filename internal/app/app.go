@@ -24,6 +24,7 @@ import (
 	"switchboard/internal/channel/webhook"
 	"switchboard/internal/config"
 	"switchboard/internal/crypto"
+	"switchboard/internal/enrich"
 	"switchboard/internal/intake"
 	"switchboard/internal/metrics"
 	"switchboard/internal/model"
@@ -54,6 +55,7 @@ type App struct {
 	Processor  *intake.Processor
 	Dispatcher *outbox.Dispatcher
 	Notifier   *notify.Engine
+	Enricher   *enrich.Engine // contact profiles and attachment bytes, after the commit
 	API        *api.API
 	Handler    http.Handler
 
@@ -141,6 +143,7 @@ func (a *App) build() {
 		a.Store, a.Channels, a.Metrics, log)
 	a.Notifier = notify.New(notify.Config{Owner: cfg.NodeID, Lease: cfg.LeaseDuration, PublicURL: cfg.PublicURL,
 		Enqueued: a.Dispatcher.Wake}, a.Store, log)
+	a.Enricher = enrich.New(enrich.Config{Owner: cfg.NodeID}, a.Store, a.Channels, blobs, a.Metrics.Registry, log)
 	authSvc := &auth.Service{Users: a.Store, SessionTTL: cfg.SessionTTL}
 	a.API = api.New(api.Deps{Store: a.Store, Auth: authSvc, Channels: a.Channels, Bus: a.Bus, Blobs: blobs,
 		Outbox: a.Dispatcher, Audit: &audit.Recorder{Store: a.Store, Log: log}, Metrics: a.Metrics, Log: log,
@@ -156,6 +159,9 @@ func (a *App) build() {
 // when a rule asked to announce any of it.
 func (a *App) stored(items []store.InboxItem, msgs []model.Message) {
 	a.Processor.Publish(items, msgs)
+	if len(msgs) > 0 {
+		a.Enricher.Wake()
+	}
 	for i := range msgs {
 		if msgs[i].Notify != nil {
 			a.Notifier.Wake()
@@ -256,6 +262,8 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	go func() { a.Dispatcher.Run(dctx); close(ddone) }()
 	ndone := make(chan struct{})
 	go func() { a.Notifier.Run(dctx); close(ndone) }()
+	edone := make(chan struct{})
+	go func() { a.Enricher.Run(dctx); close(edone) }()
 	mctx, mstop := context.WithCancel(context.Background())
 	go a.gauges(mctx)
 	go a.followChannelChanges(mctx)
@@ -289,6 +297,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	dstop()
 	<-ddone
 	<-ndone
+	<-edone
 	mstop()
 	if err := errors.Join(a.Bus.Close(), a.Store.Close(), a.lock.Close()); err != nil {
 		return err

@@ -146,22 +146,56 @@ type Attachment struct {
 }
 
 // Person is a human known through one or more platform identities.
+// Every identity starts with a person of its own; linking (automatic on a
+// matching verified email or mobile, or by an admin) points linked people
+// at one primary person, which is the one shown.
 type Person struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	Email     string    `json:"email,omitempty"`
-	OrgUnitID int64     `json:"org_unit_id,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
+	ID         int64     `json:"id"`
+	Name       string    `json:"name"`
+	Email      string    `json:"email,omitempty"`
+	Mobile     string    `json:"mobile,omitempty"`
+	Department string    `json:"department,omitempty"`
+	OrgUnitID  int64     `json:"org_unit_id,omitempty"`
+	LinkedTo   int64     `json:"linked_to,omitempty"` // the primary person this one is linked into
+	Manual     bool      `json:"link_manual"`         // an admin linked or unlinked it: no automatic linking
+	CreatedAt  time.Time `json:"created_at"`
 }
 
-// Identity is a person's account on one channel.
+// Identity is a person's account on one channel, with the profile the
+// platform's contact API gave for it when it permitted the lookup.
 type Identity struct {
 	ID         int64  `json:"id"`
 	PersonID   int64  `json:"person_id"`
 	ChannelID  int64  `json:"channel_id"`
 	ExternalID string `json:"external_id"`
 	Name       string `json:"name"`
+	Profile
+	ProfileState ProfileState `json:"profile_state"`
 }
+
+// Profile is what a platform's contact directory says about a user.
+// Verified tells whether the platform vouches for the address (a login
+// mobile, an enterprise mailbox), which is what automatic linking needs.
+type Profile struct {
+	ProfileName    string `json:"profile_name,omitempty"`
+	Department     string `json:"department,omitempty"`
+	Email          string `json:"email,omitempty"`
+	EmailVerified  bool   `json:"email_verified"`
+	Mobile         string `json:"mobile,omitempty"`
+	MobileVerified bool   `json:"mobile_verified"`
+}
+
+// ProfileState is how far the contact lookup of an identity got.
+type ProfileState string
+
+// Profile lookup states.
+const (
+	ProfilePending ProfileState = "pending" // not looked up yet (or retrying)
+	ProfileDone    ProfileState = "done"
+	ProfileDenied  ProfileState = "denied" // the app lacks the contact scope
+	ProfileNone    ProfileState = "none"   // the platform has no directory entry for it
+	ProfileFailed  ProfileState = "failed" // gave up after retries
+)
 
 // Conversation is a chat, group, thread or email thread on one channel.
 type Conversation struct {

@@ -188,6 +188,8 @@ type Store interface {
 	Channels
 	Inbox
 	Messages
+	People
+	Attachments
 	Outbox
 	Audit
 	Rules

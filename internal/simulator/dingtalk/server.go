@@ -95,6 +95,7 @@ type Server struct {
 	flow     map[string]int      // staffId → sends still flow-controlled
 
 	stream *streamHub
+	dir directory // contacts and message files (directory.go)
 }
 
 // NewServer builds the fake.
@@ -116,7 +117,9 @@ func NewServer(cfg Config) *Server {
 		sessions: map[string]session{}, robots: map[string]customRobot{}, cards: map[string]*Card{},
 		refused: map[string]apiError{}, flow: map[string]int{}}
 	s.stream = newStreamHub(cfg.Stream, cfg.Now, &s.Faults)
+	s.dir.init()
 	s.routes()
+	s.directoryRoutes()
 	return s
 }
 

@@ -76,6 +76,8 @@ type Server struct {
 	sent     []Sent
 	requests []Request
 	refused  map[string]apiError // receive_id → error every send to it gets
+
+	dir directory // contacts and message resources (directory.go)
 }
 
 // NewServer builds the fake.
@@ -93,8 +95,10 @@ func NewServer(cfg Config) *Server {
 		messages: map[string]*message{}, uuids: map[string]uuidHit{}, refused: map[string]apiError{}}
 	s.lc = cfg.LongConn.withDefaults()
 	s.hub.conns, s.hub.tickets, s.hub.byID = map[int]*wsConn{}, map[string]time.Time{}, map[string]*Pushed{}
+	s.dir.init()
 	s.routes()
 	s.longConnRoutes()
+	s.directoryRoutes()
 	return s
 }
 

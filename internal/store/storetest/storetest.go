@@ -75,6 +75,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TicketFilters", testTicketFilters},
 		{"TicketComments", testTicketComments},
 		{"TicketTypesAndWeights", testTicketTypesAndWeights},
+		{"ProfilesAndAutoLink", testProfilesAndAutoLink},
+		{"ManualLinks", testManualLinks},
+		{"UnverifiedNoLink", testUnverifiedNoLink},
+		{"AttachmentFetches", testAttachmentFetches},
+		{"ConcurrentEnrichClaims", testConcurrentEnrichClaims},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

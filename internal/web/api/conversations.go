@@ -123,30 +123,3 @@ func (a *API) Reply(r *http.Request, convID int64, text, replyTo, idemKey string
 	a.Audit.Record(r, "message.reply", "conversation:"+strconv.FormatInt(convID, 10), true, "")
 	return d, m, err
 }
-
-func (a *API) getPerson(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	p, ids, err := a.Store.GetPerson(r.Context(), id)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	// A person is visible to whoever may see at least one of their messages.
-	if caller := principal(r); !caller.Scope.All {
-		seen, err := a.Store.ListMessages(r.Context(), caller.Scope, store.MessageFilter{SenderID: id, Limit: 1})
-		if err != nil {
-			a.fail(w, r, err)
-			return
-		}
-		if len(seen) == 0 {
-			a.Audit.Deny(r, "person.read", "person:"+strconv.FormatInt(id, 10), "no messages of this person in scope")
-			a.fail(w, r, errcode.Forbidden.With("person %d is outside your departments", id))
-			return
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"person": p, "identities": ids})
-}

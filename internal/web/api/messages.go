@@ -138,7 +138,17 @@ func (a *API) listMessages(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	page, err := a.ListMessages(r, f)
+	var page messagePage
+	if v := r.URL.Query().Get("person_id"); v != "" {
+		id, perr := strconv.ParseInt(v, 10, 64)
+		if perr != nil || id <= 0 {
+			a.fail(w, r, errcode.BadCursor.With("person_id=%q is not an id", v))
+			return
+		}
+		page, err = a.PersonMessages(r, id, f)
+	} else {
+		page, err = a.ListMessages(r, f)
+	}
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -213,6 +223,12 @@ func (a *API) getAttachment(w http.ResponseWriter, r *http.Request) {
 	}
 	att := m.Attachments[n]
 	if att.BlobID == "" {
+		if a.platformReference(r, m) {
+			// Feishu and DingTalk references need the app's token: there
+			// is nothing to redirect to until the bytes are fetched.
+			a.fail(w, r, errcode.Unavailable.With("attachment %d of message %d is not downloaded from the platform yet", n, id))
+			return
+		}
 		http.Redirect(w, r, att.URL, http.StatusFound)
 		return
 	}

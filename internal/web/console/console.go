@@ -26,7 +26,7 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // pages are the page templates; each is parsed together with layout.html.
-var pages = []string{"login", "inbox", "conversation", "problem", "rules", "notifications", "channels", "channel_new", "channel"}
+var pages = []string{"login", "inbox", "conversation", "problem", "rules", "notifications", "channels", "channel_new", "channel", "person"}
 
 // Console serves the web UI.
 type Console struct {
@@ -42,7 +42,7 @@ func New(a *api.API) *Console {
 		c.pages[lang] = map[string]*template.Template{}
 		for _, p := range pages {
 			t := template.New("layout.html").Funcs(template.FuncMap{"t": translator(lang), "kindKey": kindKey,
-				"size": byteSize, "blank": func() row { return row{} }, "args": args})
+				"size": byteSize, "blank": func() row { return row{} }, "args": args, "platformKey": platformKey, "profileKey": profileKey})
 			c.pages[lang][p] = template.Must(t.ParseFS(templateFS, "templates/layout.html", "templates/part_*.html", "templates/"+p+".html"))
 		}
 	}
@@ -60,6 +60,9 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /{$}", c.signedIn(c.inbox))
 	mux.Handle("GET /conversations/{id}", c.signedIn(c.conversation))
 	mux.Handle("POST /conversations/{id}/reply", c.signedIn(c.reply))
+	mux.Handle("GET /people/{id}", c.signedIn(c.person))
+	mux.Handle("POST /people/{id}/link", c.signedIn(c.changeLink))
+	mux.Handle("POST /people/{id}/unlink", c.signedIn(c.changeLink))
 	mux.Handle("GET /rules", c.signedIn(c.rulesView))
 	mux.Handle("POST /rules", c.signedIn(c.saveRules))
 	mux.Handle("POST /rules/dry-run", c.signedIn(c.dryRun))

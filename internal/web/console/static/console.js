@@ -132,6 +132,11 @@
     li.classList.add("fresh");
     li.querySelector(".msg-link").setAttribute("href", "/conversations/" + m.conversation_id);
     setText(li, ".sender", m.sender_name);
+    var who = li.querySelector(".person-link");
+    if (who && m.sender_id) {
+      who.setAttribute("href", "/people/" + m.sender_id);
+      who.hidden = false;
+    }
     setText(li, ".chan", data.channels[m.channel_id] || "#" + m.channel_id);
     convTitle(li.querySelector(".conv"), m.conversation_id);
     fillKind(li, m.kind);
@@ -151,6 +156,7 @@
     li.setAttribute("data-id", m.id);
     li.className = "bubble fresh " + (out ? "out" : "in");
     setText(li, ".sender", m.sender_name);
+    if (m.sender_id) li.querySelector(".sender").setAttribute("href", "/people/" + m.sender_id);
     setText(li, ".dir", out ? S["msg.out"] : S["msg.in"]);
     fillKind(li, m.kind);
     setTime(li, m);
