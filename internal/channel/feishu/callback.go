@@ -172,6 +172,7 @@ func (c *conn) message(ctx context.Context, raw json.RawMessage) (ack, error) {
 	if err != nil {
 		return ack{}, err
 	}
+	c.fillNames(ctx, &env, ev.Message.ChatType != "p2p")
 	acc, err := c.env.Sink.Accept(ctx, env)
 	if err != nil {
 		return ack{}, err

@@ -16,6 +16,7 @@ type conn struct {
 	env    channel.Env
 	tokens *channel.TokenCache
 	seen   *recentIDs // event ids already committed, to answer re-pushes cheaply
+	names  nameCache  // sender names and chat titles (names.go)
 
 	health channel.HealthTracker
 }

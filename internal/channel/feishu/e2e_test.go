@@ -71,6 +71,8 @@ func TestFeishuCallbackToReplyEndToEnd(t *testing.T) {
 		t.Fatalf("url_verification: %v", err)
 	}
 
+	sim.AddUser(simfeishu.User{OpenID: "ou_li4", Name: "李四"})
+	sim.AddChat("oc_line3", "三号线报警群")
 	ev := cb.MessageReceived(simfeishu.Message{MessageID: "om_e2e_1", ChatID: "oc_line3", ChatType: "group", Sender: simfeishu.UserID{OpenID: "ou_li4"},
 		Text: "@_user_1 三号线设备报警，请尽快处理", Mentions: []simfeishu.Mention{{Key: "@_user_1", Name: "客服助手"}}})
 	answers, err := cb.PostTimes(ctx, ev, 2)
@@ -99,6 +101,13 @@ func TestFeishuCallbackToReplyEndToEnd(t *testing.T) {
 	}
 	if found := messages(n, "q=报警"); len(found) != 1 || found[0].ID != got[0].ID {
 		t.Errorf("search 报警: %+v", found)
+	}
+	// The event names sender and chat by id only: the inbox shows the
+	// names the contact and chat APIs give.
+	var conv model.Conversation
+	n.Do("GET", fmt.Sprintf("/api/v1/conversations/%d", got[0].ConversationID), n.Token, nil, &conv)
+	if got[0].SenderName != "李四" || conv.Title != "三号线报警群" {
+		t.Errorf("sender %q, chat title %q; want 李四 in 三号线报警群", got[0].SenderName, conv.Title)
 	}
 
 	replies := &replier{t: t, n: n, sim: sim, conv: got[0].ConversationID}

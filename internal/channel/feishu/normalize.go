@@ -66,8 +66,7 @@ func (c *conn) envelope(ev messageEvent) (model.Envelope, error) {
 	if ms, err := strconv.ParseInt(m.CreateTime, 10, 64); err == nil && ms > 0 {
 		env.SentAt = time.UnixMilli(ms).UTC()
 	}
-	// TODO(issue 5): sender name and chat title come from the contact and
-	// chat APIs (cached); the event carries only ids.
+	// The event carries only ids; the caller adds the names (names.go).
 	return env, nil
 }
 

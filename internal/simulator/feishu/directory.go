@@ -42,6 +42,7 @@ type directory struct {
 	departments map[string]string // open_department_id → name
 	denied      int               // code every contact request gets; 0: allowed
 	resources   map[string]resource
+	chats       map[string]string // chat_id → name (chats.go)
 }
 
 func (d *directory) init() {
@@ -82,6 +83,7 @@ func (s *Server) directoryRoutes() {
 	s.mux.Handle("GET /open-apis/contact/v3/users/{user_id}", s.api(true, s.getUser))
 	s.mux.Handle("GET /open-apis/contact/v3/departments/{department_id}", s.api(true, s.getDepartment))
 	s.mux.HandleFunc("GET /open-apis/im/v1/messages/{message_id}/resources/{file_key}", s.getResource)
+	s.mux.Handle("GET /open-apis/im/v1/chats/{chat_id}", s.api(true, s.getChat))
 }
 
 func (s *Server) contactDenied() (reply, bool) {
