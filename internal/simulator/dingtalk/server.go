@@ -95,7 +95,7 @@ type Server struct {
 	flow     map[string]int      // staffId → sends still flow-controlled
 
 	stream *streamHub
-	dir directory // contacts and message files (directory.go)
+	dir    directory // contacts and message files (directory.go)
 }
 
 // NewServer builds the fake.
