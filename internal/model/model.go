@@ -186,10 +186,16 @@ type Message struct {
 	Text           string       `json:"text"`
 	Attachments    []Attachment `json:"attachments"`
 	Tags           []string     `json:"tags"`
-	SentAt         time.Time    `json:"sent_at"`
-	ReceivedAt     time.Time    `json:"received_at"`
-	Starred        bool         `json:"starred"`
-	Read           bool         `json:"read"`
+	// Category, Priority, RetentionClass and Confidential are what the rules
+	// decided when the message arrived (see rules.Outcome).
+	Category       string    `json:"category"`
+	Priority       string    `json:"priority"` // P1–P4, "" for none
+	RetentionClass string    `json:"retention_class"`
+	Confidential   bool      `json:"confidential"`
+	SentAt         time.Time `json:"sent_at"`
+	ReceivedAt     time.Time `json:"received_at"`
+	Starred        bool      `json:"starred"`
+	Read           bool      `json:"read"`
 	// Notify is what the rules asked for this new message; set inside the
 	// intake commit and stored there as a notification intent.
 	Notify *NotifyRequest `json:"-"`

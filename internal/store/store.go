@@ -24,6 +24,10 @@ var (
 type Scope struct {
 	All   bool
 	Units []int64
+	// Secret lists the units (with their subtrees) whose confidential
+	// messages the caller may read; outside them confidential messages are
+	// left out as if absent. All implies every unit.
+	Secret []int64
 }
 
 // OrgUnits stores the company tree.
@@ -123,8 +127,11 @@ type MessageFilter struct {
 	Since, Until   time.Time
 	Query          string // full-text, already CJK-normalised by the search package
 	Starred        bool
-	Before         int64 // cursor: only ids below this
-	After          int64 // only ids above this, oldest first (live-stream catch-up)
+	Category       string
+	Priority       string // P1–P4
+	Confidential   *bool  // nil: both; only confidential or only not
+	Before         int64  // cursor: only ids below this
+	After          int64  // only ids above this, oldest first (live-stream catch-up)
 	Limit          int
 	ViewerID       int64 // for starred/read flags
 }

@@ -49,6 +49,7 @@ var Tables = []Table{
 	{Name: "person_conversations", Cols: cols("person_id id_window conversation_id org_unit_id"),
 		Order: "person_id, id_window, conversation_id, org_unit_id"},
 	{Name: "message_tags", Cols: cols("message_id tag"), Order: "message_id, tag"},
+	{Name: "message_class", Cols: cols("message_id category priority retention_class confidential"), Order: "message_id"},
 	{Name: "stars", Cols: cols("user_id message_id"), Order: "user_id, message_id"},
 	{Name: "reads", Cols: cols("user_id message_id read_at"), Order: "user_id, message_id"},
 	{Name: "deliveries", Cols: cols("id channel_id message_id conversation_id destination payload idem_key state " +

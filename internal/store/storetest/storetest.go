@@ -41,6 +41,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"InboxConcurrentClaims", testInboxConcurrentClaims},
 		{"AcceptInbox", testAcceptInbox},
 		{"AnnotatedTags", testAnnotatedTags},
+		{"MessageClass", testMessageClass},
 		{"CommitMessages", testCommitMessages},
 		{"CommitFromInbox", testCommitFromInbox},
 		{"MessageFilters", testMessageFilters},

@@ -64,6 +64,9 @@ var messages = map[string]map[string]string{
 		"msg.out":               "已发出",
 		"msg.untitled":          "未命名会话",
 		"msg.open":              "查看会话",
+		"msg.priority":          "优先级",
+		"msg.category":          "分类",
+		"msg.confidential":      "机密",
 		"conv.title":            "会话",
 		"conv.back":             "← 返回收件箱",
 		"conv.earlier":          "查看更早的消息",
@@ -252,6 +255,9 @@ var messages = map[string]map[string]string{
 		"msg.out":               "Sent",
 		"msg.untitled":          "Untitled conversation",
 		"msg.open":              "Open conversation",
+		"msg.priority":          "Priority",
+		"msg.category":          "Category",
+		"msg.confidential":      "Confidential",
 		"conv.title":            "Conversation",
 		"conv.back":             "← Back to inbox",
 		"conv.earlier":          "Show earlier messages",
@@ -399,7 +405,7 @@ var messages = map[string]map[string]string{
 
 // jsKeys are the strings the browser script needs for rows it builds itself.
 var jsKeys = []string{"kind.text", "kind.image", "kind.file", "kind.voice", "kind.video", "kind.card",
-	"msg.star", "msg.unstar", "msg.in", "msg.out", "msg.untitled", "inbox.live", "inbox.offline",
+	"msg.star", "msg.unstar", "msg.priority", "msg.category", "msg.confidential", "msg.in", "msg.out", "msg.untitled", "inbox.live", "inbox.offline",
 	"inbox.new_refresh", "inbox.loading", "inbox.more"}
 
 // langOf picks the request's language from the cookie, defaulting to Chinese.
