@@ -236,6 +236,10 @@ type Notifications interface {
 	// zero settings (no channel to reach them).
 	NotifySettings(ctx context.Context, userID int64) (model.NotifySettings, error)
 	SetNotifySettings(ctx context.Context, s model.NotifySettings) error
+	// UnitChains returns the org units' fallback chains by unit id, 0 for
+	// the default; SetUnitChain replaces one, an empty chain removes it.
+	UnitChains(ctx context.Context) (map[int64][]model.NotifyHop, error)
+	SetUnitChain(ctx context.Context, unit int64, chain []model.NotifyHop) error
 	// ClaimIntents leases up to limit unresolved intents whose lease has run out.
 	ClaimIntents(ctx context.Context, owner string, now, until time.Time, limit int) ([]model.NotifyIntent, error)
 	// ResolveIntent stores ns with their deliveries and marks the intent

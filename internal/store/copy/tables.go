@@ -60,6 +60,7 @@ var Tables = []Table{
 	{Name: "rules", Cols: cols("id name position enabled definition updated_at"), Order: "id",
 		Bools: set("enabled"), Identity: true},
 	{Name: "notify_settings", Cols: cols("user_id settings updated_at"), Order: "user_id"},
+	{Name: "unit_notify_chains", Cols: cols("org_unit_id chain updated_at"), Order: "org_unit_id"},
 	{Name: "notify_intents", Cols: cols("id message_id request done owner lease_until created_at"), Order: "id", Identity: true},
 	{Name: "notifications", Cols: cols("id user_id message_id mode state reason due_at delivery_id owner lease_until created_at"),
 		Order: "id", Identity: true},

@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RulesCRUD", testRulesCRUD},
 		{"ReplaceRules", testReplaceRules},
 		{"NotifySettings", testNotifySettings},
+		{"UnitChains", testUnitChains},
 		{"UsersWithRole", testUsersWithRole},
 		{"NotifyIntents", testNotifyIntents},
 		{"DigestFlush", testDigestFlush},

@@ -25,7 +25,7 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // pages are the page templates; each is parsed together with layout.html.
-var pages = []string{"login", "inbox", "conversation", "problem", "rules", "notifications"}
+var pages = []string{"login", "inbox", "conversation", "problem", "rules", "notifications", "unitchains"}
 
 // Console serves the web UI.
 type Console struct {
@@ -64,6 +64,8 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /rules/dry-run", c.signedIn(c.dryRun))
 	mux.Handle("GET /notifications", c.signedIn(c.notificationsView))
 	mux.Handle("POST /notifications/settings", c.signedIn(c.saveSettings))
+	mux.Handle("GET /notifications/chains", c.signedIn(c.chainsView))
+	mux.Handle("POST /notifications/chains", c.signedIn(c.saveChain))
 }
 
 // signedIn resolves the caller like the API does, but answers an anonymous

@@ -209,6 +209,11 @@ var messages = map[string]map[string]string{
 		"notify.highlights_ph":   "如：紧急, 停机, 张经理",
 		"notify.highlights_hint": "用逗号或换行分隔；收件箱中含这些词的消息会高亮显示，不区分大小写。",
 		"notify.save":            "保存设置",
+		"chains.title":           "部门通知链",
+		"chains.intro":           "没有设置个人通知渠道的人，按其所在部门（逐级向上）的通知链接收通知；都没有时用默认通知链。个人设置优先，规则指定的渠道顺序最优先。",
+		"chains.default":         "默认通知链（全公司）",
+		"chains.back":            "← 返回通知",
+		"chains.dest_ph":         "如：部门群 oc_…、值班邮箱、值班手机",
 	},
 	LangEN: {
 		"html.lang":             "en",
@@ -400,6 +405,11 @@ var messages = map[string]map[string]string{
 		"notify.highlights_ph":   "e.g. urgent, outage, 紧急",
 		"notify.highlights_hint": "Separate with commas or new lines; inbox messages containing them are highlighted, ignoring case.",
 		"notify.save":            "Save settings",
+		"chains.title":           "Org unit notification chains",
+		"chains.intro":           "People without a chain of their own are notified through their unit's chain, or the nearest one up the tree; failing that, the default chain. A person's own chain comes first, and a rule's channel order above all.",
+		"chains.default":         "Default chain (whole company)",
+		"chains.back":            "← Back to notifications",
+		"chains.dest_ph":         "e.g. team group oc_…, duty mailbox, duty phone",
 	},
 }
 

@@ -14,3 +14,11 @@ CREATE INDEX message_class_category ON message_class (category, message_id) WHER
 CREATE INDEX message_class_priority ON message_class (priority, message_id) WHERE priority <> ''
 --;
 CREATE INDEX message_class_confidential ON message_class (message_id) WHERE confidential = 1
+--;
+-- A fallback chain per org unit, for its people who set none of their own;
+-- org_unit_id 0 is the company-wide default (so no foreign key).
+CREATE TABLE unit_notify_chains (
+	org_unit_id INTEGER PRIMARY KEY,
+	chain TEXT NOT NULL,
+	updated_at INTEGER NOT NULL
+)
