@@ -129,7 +129,7 @@ func (a *App) build() {
 		BatchWait: cfg.BatchWait, KindOf: a.kindOf, Target: a.target,
 		Stored: a.stored,
 	}, a.Store, a.items, a.Metrics, log)
-	a.Channels = channel.NewRegistry(a.chanCtx, a.Store, channel.Env{Sink: a.Writer, Blobs: blobs,
+	a.Channels = channel.NewRegistry(a.chanCtx, a.Store, channel.Env{Sink: receiptSink{a.Writer, a.Store}, Blobs: blobs,
 		MaxBodyBytes: cfg.MaxBodyBytes, SignatureSkew: cfg.SignatureSkew, Now: time.Now,
 		Client: channel.NewHTTPClient(), Rejected: func(kind, reason string) {
 			a.Metrics.IntakeRejected.WithLabelValues(kind, reason).Inc()

@@ -171,6 +171,12 @@ type Outbox interface {
 	MarkDead(ctx context.Context, id int64, errText string) error
 	GetDelivery(ctx context.Context, id int64) (model.Delivery, error)
 	ListDeliveries(ctx context.Context, messageID int64) ([]model.Delivery, error)
+	// RecordReads stores a platform's read receipt for the channel's sent
+	// messages externalIDs; unknown ids are ignored, repeats keep the
+	// first time. It returns how many receipts were new.
+	RecordReads(ctx context.Context, channelID int64, externalIDs []string, reader string, at time.Time) (int, error)
+	// MessageReads returns the read receipts of outbound messages by id.
+	MessageReads(ctx context.Context, messageIDs []int64) (map[int64][]model.DeliveryRead, error)
 	OutboxDepth(ctx context.Context) (int64, error)
 }
 

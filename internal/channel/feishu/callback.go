@@ -131,6 +131,9 @@ func (c *conn) event(ctx context.Context, cb callback) (ack, error) {
 	if c.seen.has(id) {
 		return ack{Msg: "success", Duplicate: true}, nil
 	}
+	if cb.Header.EventType == eventMessageRead {
+		return c.read(ctx, id, cb.Event)
+	}
 	if cb.Header.EventType != eventMessageReceive {
 		return ack{Msg: "success", Ignored: "event type " + cb.Header.EventType + " is not handled"}, nil
 	}

@@ -55,6 +55,7 @@ var Tables = []Table{
 	{Name: "deliveries", Cols: cols("id channel_id message_id conversation_id destination payload idem_key state " +
 		"attempts next_attempt_at lease_until owner last_error external_id notification_id prev_id fallback created_at updated_at"),
 		Order: "id", Blobs: set("payload"), Identity: true},
+	{Name: "delivery_reads", Cols: cols("delivery_id reader read_at"), Order: "delivery_id, reader"},
 	{Name: "audit_log", Cols: cols("id at user_id login action resource allowed detail remote_ip prev_hash hash"),
 		Order: "id", Bools: set("allowed"), Identity: true},
 	{Name: "rules", Cols: cols("id name position enabled definition updated_at"), Order: "id",

@@ -274,7 +274,10 @@ func (db *DB) ListDeliveries(ctx context.Context, messageID int64) ([]model.Deli
 		}
 		out = append(out, d)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, db.loadReads(ctx, out)
 }
 
 // OutboxDepth counts deliveries still to be sent.

@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DigestFlush", testDigestFlush},
 		{"DeliveryFallback", testDeliveryFallback},
 		{"OutboxPostpone", testOutboxPostpone},
+		{"ReadReceipts", testReadReceipts},
 		{"DeadLetterAlert", testDeadLetterAlert},
 	}
 	for _, tc := range tests {

@@ -22,3 +22,14 @@ CREATE TABLE unit_notify_chains (
 	chain TEXT NOT NULL,
 	updated_at INTEGER NOT NULL
 )
+--;
+-- Read receipts the platforms report for sent deliveries (Feishu
+-- im.message.message_read_v1), one row per delivery and reader.
+CREATE TABLE delivery_reads (
+	delivery_id INTEGER NOT NULL REFERENCES deliveries(id) ON DELETE CASCADE,
+	reader TEXT NOT NULL,
+	read_at INTEGER NOT NULL,
+	PRIMARY KEY (delivery_id, reader)
+)
+--;
+CREATE INDEX deliveries_external ON deliveries (channel_id, external_id) WHERE external_id <> ''
