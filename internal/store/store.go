@@ -165,6 +165,9 @@ type Outbox interface {
 	// RecordDeliveries writes a round's outcomes in one transaction,
 	// skipping deliveries that no longer exist.
 	RecordDeliveries(ctx context.Context, outs []DeliveryOutcome) error
+	// RecordAndClaim is RecordDeliveries, then ClaimDeliveries, in one
+	// transaction.
+	RecordAndClaim(ctx context.Context, outs []DeliveryOutcome, owner string, now, until time.Time, limit int) ([]model.Delivery, error)
 	// MarkDead gives up on a delivery; one with a fallback enqueues the
 	// next hop in the same transaction, one without raises an alert for
 	// the admins (unless it was an alert itself).

@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DigestFlush", testDigestFlush},
 		{"DeliveryFallback", testDeliveryFallback},
 		{"OutboxPostpone", testOutboxPostpone},
+		{"RecordAndClaim", testRecordAndClaim},
 		{"ReadReceipts", testReadReceipts},
 		{"DeadLetterAlert", testDeadLetterAlert},
 	}
