@@ -261,6 +261,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	go a.followChannelChanges(mctx)
 	if a.lock != nil {
 		go a.lock.watch(mctx, 5*time.Second, a.Log)
+		go a.followNodes(mctx, 10*time.Second)
 	}
 
 	// Long-lived requests (SSE streams) end when shutdown begins, through
