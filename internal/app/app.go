@@ -131,7 +131,7 @@ func (a *App) build() {
 		BatchWait: cfg.BatchWait, KindOf: a.kindOf, Target: a.target,
 		Stored: a.stored,
 	}, a.Store, a.items, a.Metrics, log)
-	a.Channels = channel.NewRegistry(a.chanCtx, a.Store, channel.Env{Sink: a.Writer, Blobs: blobs,
+	a.Channels = channel.NewRegistry(a.chanCtx, a.Store, channel.Env{Sink: receiptSink{a.Writer, a.Store}, Blobs: blobs,
 		MaxBodyBytes: cfg.MaxBodyBytes, SignatureSkew: cfg.SignatureSkew, Now: time.Now,
 		Client: channel.NewHTTPClient(), Routes: a.Store, Rejected: func(kind, reason string) {
 			a.Metrics.IntakeRejected.WithLabelValues(kind, reason).Inc()
@@ -270,6 +270,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	go a.openChannels(mctx)
 	if a.lock != nil {
 		go a.lock.watch(mctx, 5*time.Second, a.Log)
+		go a.followNodes(mctx, 10*time.Second)
 	}
 
 	// Long-lived requests (SSE streams) end when shutdown begins, through

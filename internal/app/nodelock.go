@@ -55,7 +55,7 @@ func (l *nodeLock) acquire(ctx context.Context) (*sql.Conn, error) {
 	var ok bool
 	// The key is per schema, so installations sharing one database (in
 	// separate schemas) do not block each other.
-	if err := conn.QueryRowContext(ctx, "SELECT "+fn+"(hashtextextended(current_schema() || '/switchboard-cluster', 0))").Scan(&ok); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT "+fn+"("+clusterLockKey+")").Scan(&ok); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("database-url: node lock: %w", err)
 	}

@@ -73,3 +73,30 @@ func waitUntil(t *testing.T, cond func() bool, what string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// Nodes counts the sessions holding the cluster lock of this schema only:
+// two nodes here, one after a node leaves; another schema's nodes are not
+// counted.
+func TestNodesCountsTheLiveNodes(t *testing.T) {
+	s, other := testsvc.FreshSchema(t), testsvc.FreshSchema(t)
+	ctx := context.Background()
+	a, err := lockNode(ctx, s.URL, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := lockNode(ctx, s.URL, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	elsewhere, err := lockNode(ctx, other.URL, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer elsewhere.Close()
+	if n, err := a.Nodes(ctx); err != nil || n != 2 {
+		t.Fatalf("Nodes with two nodes = %d, %v", n, err)
+	}
+	b.Close()
+	waitUntil(t, func() bool { n, _ := a.Nodes(ctx); return n == 1 }, "one node after the other left")
+}

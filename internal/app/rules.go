@@ -39,6 +39,8 @@ func (r *ruleSet) annotate(m *model.Message) {
 			m.Tags = append(m.Tags, t)
 		}
 	}
+	m.Category, m.Priority, m.RetentionClass = out.Category, out.Priority, out.RetentionClass
+	m.Confidential = out.Confidential
 	m.Notify = notifyRequest(out)
 }
 

@@ -37,14 +37,20 @@ func (p Principal) Has(role model.Role) bool {
 
 // ScopeFor turns role grants into a read scope: admins see everything;
 // department heads, agents and members see their units' subtrees; auditors
-// read the audit trail, not messages.
+// read the audit trail, not messages. Confidential messages (a rule's
+// "mark confidential") are management's: only department heads read them,
+// in their units, besides admins (PRODUCT.md: agents export only
+// non-confidential records, only management handles confidential files).
 func ScopeFor(u model.User) store.Scope {
 	s := store.Scope{Units: []int64{}}
 	for _, g := range u.Roles {
 		switch g.Role {
 		case model.RoleAdmin:
 			return store.Scope{All: true}
-		case model.RoleDeptHead, model.RoleAgent, model.RoleMember:
+		case model.RoleDeptHead:
+			s.Units = append(s.Units, g.OrgUnitID)
+			s.Secret = append(s.Secret, g.OrgUnitID)
+		case model.RoleAgent, model.RoleMember:
 			s.Units = append(s.Units, g.OrgUnitID)
 		}
 	}

@@ -223,10 +223,16 @@ type Message struct {
 	Text           string       `json:"text"`
 	Attachments    []Attachment `json:"attachments"`
 	Tags           []string     `json:"tags"`
-	SentAt         time.Time    `json:"sent_at"`
-	ReceivedAt     time.Time    `json:"received_at"`
-	Starred        bool         `json:"starred"`
-	Read           bool         `json:"read"`
+	// Category, Priority, RetentionClass and Confidential are what the rules
+	// decided when the message arrived (see rules.Outcome).
+	Category       string    `json:"category"`
+	Priority       string    `json:"priority"` // P1–P4, "" for none
+	RetentionClass string    `json:"retention_class"`
+	Confidential   bool      `json:"confidential"`
+	SentAt         time.Time `json:"sent_at"`
+	ReceivedAt     time.Time `json:"received_at"`
+	Starred        bool      `json:"starred"`
+	Read           bool      `json:"read"`
 	// Notify is what the rules asked for this new message; set inside the
 	// intake commit and stored there as a notification intent.
 	Notify *NotifyRequest `json:"-"`
@@ -275,23 +281,31 @@ const (
 	DeliveryDead   DeliveryState = "dead"   // gave up
 )
 
+// DeliveryRead is one person's read receipt for a delivery.
+type DeliveryRead struct {
+	Reader string    `json:"reader"`         // the reader's platform id
+	Name   string    `json:"name,omitempty"` // their name, when Switchboard knows the identity
+	At     time.Time `json:"at"`
+}
+
 // Delivery is one outbound send through the durable outbox.
 type Delivery struct {
-	ID             int64         `json:"id"`
-	ChannelID      int64         `json:"channel_id"`
-	MessageID      int64         `json:"message_id,omitempty"` // the outbound message, if any
-	ConversationID int64         `json:"conversation_id,omitempty"`
-	Destination    string        `json:"destination"` // platform conversation/user id
-	Payload        []byte        `json:"-"`           // kind-specific JSON, stored encrypted
-	IdemKey        string        `json:"idem_key"`
-	State          DeliveryState `json:"state"`
-	Attempts       int           `json:"attempts"`
-	NextAttemptAt  time.Time     `json:"next_attempt_at"`
-	LastError      string        `json:"last_error,omitempty"`
-	ExternalID     string        `json:"external_id,omitempty"` // platform message id once sent
-	NotificationID int64         `json:"notification_id,omitempty"`
-	PrevID         int64         `json:"prev_id,omitempty"`  // the delivery this one falls back from
-	Fallback       []NotifyHop   `json:"fallback,omitempty"` // where to go next if this one dies
-	CreatedAt      time.Time     `json:"created_at"`
-	UpdatedAt      time.Time     `json:"updated_at"`
+	ID             int64          `json:"id"`
+	ChannelID      int64          `json:"channel_id"`
+	MessageID      int64          `json:"message_id,omitempty"` // the outbound message, if any
+	ConversationID int64          `json:"conversation_id,omitempty"`
+	Destination    string         `json:"destination"` // platform conversation/user id
+	Payload        []byte         `json:"-"`           // kind-specific JSON, stored encrypted
+	IdemKey        string         `json:"idem_key"`
+	State          DeliveryState  `json:"state"`
+	Attempts       int            `json:"attempts"`
+	NextAttemptAt  time.Time      `json:"next_attempt_at"`
+	LastError      string         `json:"last_error,omitempty"`
+	ExternalID     string         `json:"external_id,omitempty"` // platform message id once sent
+	NotificationID int64          `json:"notification_id,omitempty"`
+	PrevID         int64          `json:"prev_id,omitempty"`  // the delivery this one falls back from
+	Fallback       []NotifyHop    `json:"fallback,omitempty"` // where to go next if this one dies
+	Reads          []DeliveryRead `json:"reads,omitempty"`    // read receipts, where the platform reports them
+	CreatedAt      time.Time      `json:"created_at"`
+	UpdatedAt      time.Time      `json:"updated_at"`
 }

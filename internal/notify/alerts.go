@@ -29,7 +29,7 @@ func (e *Engine) sendAlerts(ctx context.Context) bool {
 	for _, a := range alerts {
 		var ds []model.Delivery
 		for _, uid := range admins {
-			s, err := e.st.NotifySettings(ctx, uid)
+			s, _, err := e.settings(ctx, uid)
 			if err != nil || len(s.Chain) == 0 {
 				continue
 			}

@@ -42,7 +42,7 @@ func (e *Engine) flushDigests(ctx context.Context) bool {
 // is the first item's id, so a retry after a crash that lost the flush
 // makes the same delivery, never a second one.
 func (e *Engine) flushUser(ctx context.Context, uid int64, ns []model.Notification) error {
-	s, err := e.st.NotifySettings(ctx, uid)
+	s, _, err := e.settings(ctx, uid)
 	if err != nil {
 		return err
 	}

@@ -27,6 +27,7 @@ type Store interface {
 	GetConversation(ctx context.Context, scope store.Scope, id int64) (model.Conversation, error)
 	GetChannel(ctx context.Context, id int64) (model.Channel, error)
 	ListOrgUnits(ctx context.Context) ([]model.OrgUnit, error)
+	GetUser(ctx context.Context, id int64) (model.User, error)
 	Enqueue(ctx context.Context, m *store.NewMessage, d model.Delivery) (model.Delivery, error)
 }
 
@@ -149,7 +150,7 @@ func (e *Engine) resolve(ctx context.Context, in model.NotifyIntent, now time.Ti
 	var text string
 	ns := make([]store.NewNotification, 0, len(users))
 	for _, uid := range users {
-		s, err := e.st.NotifySettings(ctx, uid)
+		s, src, err := e.settings(ctx, uid)
 		if err != nil {
 			return err
 		}
@@ -163,8 +164,12 @@ func (e *Engine) resolve(ctx context.Context, in model.NotifyIntent, now time.Ti
 			if text == "" {
 				text = e.formatOne(ctx, msg, in.Request)
 			}
-			n.Notification.State, n.Notification.Reason, n.Notification.DueAt = model.NotificationQueued, d.reason, now
-			n.Delivery = delivery(s.Chain, fmtKey("notify", msg.ID, uid), text)
+			n.Notification.State, n.Notification.Reason, n.Notification.DueAt = model.NotificationQueued, joinReason(d.reason, src.reason()), now
+			key := fmtKey("notify", msg.ID, uid)
+			if src.shared { // one send per message to a unit's shared destinations, however many it stands in for
+				key = fmtKey("notify-unit", msg.ID, src.unit)
+			}
+			n.Delivery = delivery(s.Chain, key, text)
 		default:
 			n.Notification.State, n.Notification.Reason, n.Notification.DueAt = model.NotificationHeld, d.reason, d.due
 		}

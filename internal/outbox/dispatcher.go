@@ -22,8 +22,9 @@ import (
 // Store is the outbox side of the store.
 type Store interface {
 	ClaimDeliveries(ctx context.Context, owner string, now, until time.Time, limit int) ([]model.Delivery, error)
-	// RecordDeliveries writes a round's outcomes in one transaction.
-	RecordDeliveries(ctx context.Context, outs []store.DeliveryOutcome) error
+	// RecordAndClaim writes a round's outcomes and claims the next round
+	// in one transaction.
+	RecordAndClaim(ctx context.Context, outs []store.DeliveryOutcome, owner string, now, until time.Time, limit int) ([]model.Delivery, error)
 }
 
 // Channels finds the live channel for a delivery.
@@ -117,18 +118,16 @@ func (d *Dispatcher) Run(ctx context.Context) {
 // drain claims only as many deliveries as it sends at once: a claimed row
 // waiting behind others could outlive its lease and be sent by another
 // node as well. Each send is bounded well inside the lease for the same
-// reason. The round's outcomes are recorded together, in one transaction.
+// reason. A round's outcomes are recorded, and the next round claimed, in
+// one transaction.
 func (d *Dispatcher) drain(ctx context.Context) {
-	for ctx.Err() == nil {
-		now := time.Now()
-		batch, err := d.store.ClaimDeliveries(ctx, d.cfg.Owner, now, now.Add(d.cfg.Lease), d.cfg.Workers)
-		if err != nil {
-			d.log.Warn("claim deliveries", "err", err)
-			return
-		}
-		if len(batch) == 0 {
-			return
-		}
+	now := time.Now()
+	batch, err := d.store.ClaimDeliveries(ctx, d.cfg.Owner, now, now.Add(d.cfg.Lease), d.cfg.Workers)
+	if err != nil {
+		d.log.Warn("claim deliveries", "err", err)
+		return
+	}
+	for len(batch) > 0 {
 		outs := make([]store.DeliveryOutcome, len(batch))
 		var wg sync.WaitGroup
 		for i, del := range batch {
@@ -137,8 +136,13 @@ func (d *Dispatcher) drain(ctx context.Context) {
 		wg.Wait()
 		// Not cut short by shutdown: the sends happened. If this fails the
 		// leases run out and the deliveries go again, under the same
-		// idempotency keys.
-		if err := d.store.RecordDeliveries(context.WithoutCancel(ctx), outs); err != nil {
+		// idempotency keys. After shutdown nothing more is claimed.
+		limit := d.cfg.Workers
+		if ctx.Err() != nil {
+			limit = 0
+		}
+		now := time.Now()
+		if batch, err = d.store.RecordAndClaim(context.WithoutCancel(ctx), outs, d.cfg.Owner, now, now.Add(d.cfg.Lease), limit); err != nil {
 			d.log.Error("record delivery outcomes", "deliveries", len(outs), "err", err)
 			return
 		}

@@ -43,6 +43,13 @@ func (s *memStore) record(state string, next time.Time, errText string) error {
 	return nil
 }
 
+func (s *memStore) RecordAndClaim(ctx context.Context, outs []store.DeliveryOutcome, owner string, now, until time.Time, limit int) ([]model.Delivery, error) {
+	if err := s.RecordDeliveries(ctx, outs); err != nil {
+		return nil, err
+	}
+	return s.ClaimDeliveries(ctx, owner, now, until, limit)
+}
+
 func (s *memStore) RecordDeliveries(_ context.Context, outs []store.DeliveryOutcome) error {
 	for _, o := range outs {
 		state := string(o.Kind)

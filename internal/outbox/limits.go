@@ -47,6 +47,7 @@ type limiter struct {
 	limits map[string]Limits
 	mu     sync.Mutex
 	by     map[limitKey][]bucket
+	nodes  int // how many nodes share each limit (see SetNodes)
 }
 
 type limitKey struct {
@@ -73,6 +74,7 @@ func (l *limiter) take(kind string, channel int64, destination string, now time.
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	lim = Limits{Destination: l.share(lim.Destination), Channel: l.share(lim.Channel)}
 	dk, ck := limitKey{channel, destination}, limitKey{channel, ""}
 	dest, chn := l.refill(dk, lim.Destination, now), l.refill(ck, lim.Channel, now)
 	wait := max(waitFor(dest, lim.Destination), waitFor(chn, lim.Channel))

@@ -26,6 +26,10 @@ var (
 type Scope struct {
 	All   bool
 	Units []int64
+	// Secret lists the units (with their subtrees) whose confidential
+	// messages the caller may read; outside them confidential messages are
+	// left out as if absent. All implies every unit.
+	Secret []int64
 }
 
 // OrgUnits stores the company tree.
@@ -125,8 +129,11 @@ type MessageFilter struct {
 	Since, Until   time.Time
 	Query          string // full-text, already CJK-normalised by the search package
 	Starred        bool
-	Before         int64 // cursor: only ids below this
-	After          int64 // only ids above this, oldest first (live-stream catch-up)
+	Category       string
+	Priority       string // P1–P4
+	Confidential   *bool  // nil: both; only confidential or only not
+	Before         int64  // cursor: only ids below this
+	After          int64  // only ids above this, oldest first (live-stream catch-up)
 	Limit          int
 	ViewerID       int64 // for starred/read flags
 }
@@ -160,12 +167,21 @@ type Outbox interface {
 	// RecordDeliveries writes a round's outcomes in one transaction,
 	// skipping deliveries that no longer exist.
 	RecordDeliveries(ctx context.Context, outs []DeliveryOutcome) error
+	// RecordAndClaim is RecordDeliveries, then ClaimDeliveries, in one
+	// transaction.
+	RecordAndClaim(ctx context.Context, outs []DeliveryOutcome, owner string, now, until time.Time, limit int) ([]model.Delivery, error)
 	// MarkDead gives up on a delivery; one with a fallback enqueues the
 	// next hop in the same transaction, one without raises an alert for
 	// the admins (unless it was an alert itself).
 	MarkDead(ctx context.Context, id int64, errText string) error
 	GetDelivery(ctx context.Context, id int64) (model.Delivery, error)
 	ListDeliveries(ctx context.Context, messageID int64) ([]model.Delivery, error)
+	// RecordReads stores a platform's read receipt for the channel's sent
+	// messages externalIDs; unknown ids are ignored, repeats keep the
+	// first time. It returns how many receipts were new.
+	RecordReads(ctx context.Context, channelID int64, externalIDs []string, reader string, at time.Time) (int, error)
+	// MessageReads returns the read receipts of outbound messages by id.
+	MessageReads(ctx context.Context, messageIDs []int64) (map[int64][]model.DeliveryRead, error)
 	OutboxDepth(ctx context.Context) (int64, error)
 }
 
@@ -248,6 +264,10 @@ type Notifications interface {
 	// zero settings (no channel to reach them).
 	NotifySettings(ctx context.Context, userID int64) (model.NotifySettings, error)
 	SetNotifySettings(ctx context.Context, s model.NotifySettings) error
+	// UnitChains returns the org units' fallback chains by unit id, 0 for
+	// the default; SetUnitChain replaces one, an empty chain removes it.
+	UnitChains(ctx context.Context) (map[int64][]model.NotifyHop, error)
+	SetUnitChain(ctx context.Context, unit int64, chain []model.NotifyHop) error
 	// ClaimIntents leases up to limit unresolved intents whose lease has run out.
 	ClaimIntents(ctx context.Context, owner string, now, until time.Time, limit int) ([]model.NotifyIntent, error)
 	// ResolveIntent stores ns with their deliveries and marks the intent

@@ -150,6 +150,8 @@ func (c *conn) event(ctx context.Context, cb callback) (ack, error) {
 		a, err = c.message(ctx, cb.Event)
 	case eventCardAction:
 		a, err = c.cardAction(ctx, id, cb.Event)
+	case eventMessageRead:
+		a, err = c.read(ctx, id, cb.Event)
 	default:
 		return ack{Msg: "success", Ignored: "event type " + typ + " is not handled"}, nil
 	}

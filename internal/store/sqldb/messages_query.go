@@ -34,11 +34,21 @@ func (w *where) addScope(col string, s store.Scope) {
 	w.add(cond, args...)
 }
 
+// addMessageScope limits messages (m) to the scope's units and hides
+// confidential ones outside its Secret units.
+func (w *where) addMessageScope(s store.Scope) {
+	w.addScope("m.org_unit_id", s)
+	if cond, args := secretClause(s); cond != "1=1" {
+		w.add(cond, args...)
+	}
+}
+
 func (w *where) sql() string { return strings.Join(w.conds, " AND ") }
 
 func messageWhere(scope store.Scope, f store.MessageFilter, d Dialect) (*where, error) {
 	w := &where{}
-	w.addScope("m.org_unit_id", scope)
+	w.addMessageScope(scope)
+	w.addClassFilters(f)
 	if f.ChannelID != 0 {
 		w.add("m.channel_id = ?", f.ChannelID)
 	}
@@ -179,9 +189,11 @@ func (db *DB) listBySender(ctx context.Context, scope store.Scope, f store.Messa
 
 // GetMessage returns one message if it is in scope.
 func (db *DB) GetMessage(ctx context.Context, scope store.Scope, id, viewerID int64) (model.Message, error) {
-	cond, sargs := scopeClause("m.org_unit_id", scope)
-	args := append([]any{viewerID, viewerID, id}, sargs...)
-	ms, err := db.queryMessages(ctx, db.d.Rebind(`SELECT `+messageCols+` FROM messages m WHERE m.id = ? AND `+cond), args...)
+	w := &where{}
+	w.add("m.id = ?", id)
+	w.addMessageScope(scope)
+	args := append([]any{viewerID, viewerID}, w.args...)
+	ms, err := db.queryMessages(ctx, db.d.Rebind(`SELECT `+messageCols+` FROM messages m WHERE `+w.sql()), args...)
 	if err != nil {
 		return model.Message{}, err
 	}
@@ -222,6 +234,9 @@ func (db *DB) queryMessages(ctx context.Context, q string, args ...any) ([]model
 		out = append(out, m)
 	}
 	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := db.loadClasses(ctx, out); err != nil {
 		return nil, err
 	}
 	return out, db.loadTags(ctx, out)

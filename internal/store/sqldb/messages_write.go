@@ -126,6 +126,9 @@ func (w *msgWriter) finish(fresh []model.Message, batch []store.NewMessage) erro
 	if err := w.tags(fresh); err != nil {
 		return fmt.Errorf("tags: %w", err)
 	}
+	if err := w.classes(fresh); err != nil {
+		return fmt.Errorf("message class: %w", err)
+	}
 	if err := w.intents(fresh); err != nil {
 		return fmt.Errorf("notify intents: %w", err)
 	}

@@ -228,7 +228,10 @@ func (db *DB) NotificationDeliveries(ctx context.Context, notificationID int64) 
 		}
 		out = append(out, d)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, db.loadReads(ctx, out)
 }
 
 // UsersWithRole lists enabled users whose grant of role covers unit.

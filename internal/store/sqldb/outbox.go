@@ -112,37 +112,14 @@ func (db *DB) insertDelivery(ctx context.Context, tx *sql.Tx, d model.Delivery) 
 
 // ClaimDeliveries leases due deliveries (queued or failed, next attempt passed).
 func (db *DB) ClaimDeliveries(ctx context.Context, owner string, now, until time.Time, limit int) ([]model.Delivery, error) {
-	rows, err := db.write.QueryContext(ctx, db.q(`UPDATE deliveries SET owner = ?, lease_until = ?
-		WHERE id IN (SELECT id FROM deliveries WHERE state IN ('queued', 'failed') AND next_attempt_at <= ? AND lease_until < ?
-			ORDER BY next_attempt_at, id LIMIT ?`+db.d.SkipLocked()+`)
-		RETURNING `+deliveryCols), owner, ts(until), ts(now), ts(now), limit)
-	if err != nil {
-		return nil, fmt.Errorf("claim deliveries: %w", err)
-	}
-	defer rows.Close()
-	var out []model.Delivery
-	for rows.Next() {
-		d, err := db.scanDelivery(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return db.claim(ctx, db.write, owner, now, until, limit)
 }
 
 // RecordDeliveries writes the outcomes of a round of sends in one
 // transaction: one flush for the round instead of one per delivery.
 // Outcomes of deliveries that no longer exist are skipped.
 func (db *DB) RecordDeliveries(ctx context.Context, outs []store.DeliveryOutcome) error {
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		for _, o := range outs {
-			if _, err := db.recordOutcome(ctx, tx, o); err != nil {
-				return fmt.Errorf("delivery %d: %w", o.ID, err)
-			}
-		}
-		return nil
-	})
+	err := db.tx(ctx, func(tx *sql.Tx) error { return db.recordOutcomes(ctx, tx, outs) })
 	if err != nil {
 		return fmt.Errorf("record %d delivery outcomes: %w", len(outs), err)
 	}
@@ -274,7 +251,10 @@ func (db *DB) ListDeliveries(ctx context.Context, messageID int64) ([]model.Deli
 		}
 		out = append(out, d)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, db.loadReads(ctx, out)
 }
 
 // OutboxDepth counts deliveries still to be sent.

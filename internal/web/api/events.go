@@ -56,11 +56,16 @@ func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
 // visibleUnits expands a scope into the set of unit ids it covers; nil means all.
 func (a *API) visibleUnits(r *http.Request, s store.Scope) (map[int64]bool, error) {
-	if s.All {
+	return a.expandUnits(r, s.All, s.Units)
+}
+
+// expandUnits returns the ids in the subtrees of units; nil when all is set.
+func (a *API) expandUnits(r *http.Request, all bool, units []int64) (map[int64]bool, error) {
+	if all {
 		return nil, nil
 	}
 	set := map[int64]bool{}
-	for _, u := range s.Units {
+	for _, u := range units {
 		sub, err := a.Store.Subtree(r.Context(), u)
 		if err != nil {
 			return nil, err
@@ -74,7 +79,13 @@ func (a *API) visibleUnits(r *http.Request, s store.Scope) (map[int64]bool, erro
 
 // events streams new messages the caller may see as Server-Sent Events.
 func (a *API) events(w http.ResponseWriter, r *http.Request) {
-	units, err := a.visibleUnits(r, principal(r).Scope)
+	scope := principal(r).Scope
+	units, err := a.visibleUnits(r, scope)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	secret, err := a.expandUnits(r, scope.All, scope.Secret)
 	if err != nil {
 		a.fail(w, r, err)
 		return
@@ -107,6 +118,9 @@ func (a *API) events(w http.ResponseWriter, r *http.Request) {
 		case ev := <-evs:
 			if ev.Type != bus.MessageCreated || ev.Message == nil || (units != nil && !units[ev.OrgUnitID]) || ev.Message.ID <= sent {
 				continue
+			}
+			if ev.Message.Confidential && secret != nil && !secret[ev.OrgUnitID] {
+				continue // confidential outside the caller's Secret units
 			}
 			_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
 			writeEvent(w, ev.Message)

@@ -47,6 +47,9 @@ func parseFilter(r *http.Request) (store.MessageFilter, error) {
 	if f.Kind != "" && !f.Kind.Valid() {
 		return f, errcode.BadCursor.With("kind=%q: want text, image, file, voice, video or card", f.Kind)
 	}
+	if err := parseClassFilter(q, &f); err != nil {
+		return f, err
+	}
 	if n, err := parseLimit(q.Get("limit")); err != nil {
 		return f, err
 	} else if n > 0 {
@@ -172,7 +175,15 @@ func (a *API) GetMessage(r *http.Request, id int64) (model.Message, error) {
 	if !errors.Is(err, store.ErrNotFound) || p.Scope.All {
 		return m, err
 	}
-	if _, err := a.Store.GetMessage(r.Context(), store.Scope{All: true}, id, 0); err != nil {
+	found, err := a.Store.GetMessage(r.Context(), store.Scope{All: true}, id, 0)
+	if err != nil {
+		return m, err
+	}
+	if ok, err := a.inScope(r.Context(), p.Scope, found.OrgUnitID); err != nil || ok {
+		if err == nil { // in the caller's units, so hidden for being confidential
+			a.Audit.Deny(r, "message.read", "message:"+strconv.FormatInt(id, 10), "confidential")
+			err = errcode.Forbidden.With("message %d is confidential", id)
+		}
 		return m, err
 	}
 	a.Audit.Deny(r, "message.read", "message:"+strconv.FormatInt(id, 10), "outside the caller's org units")

@@ -50,6 +50,10 @@ func (a *API) table() []Route {
 		{"PUT", "/api/v1/me/notify-settings", "Replace your notification settings", "notify", false, a.putNotifySettings},
 		{"GET", "/api/v1/users/{id}/notify-settings", "A user's notification settings (admin, or the user)", "notify", false, a.getNotifySettings},
 		{"PUT", "/api/v1/users/{id}/notify-settings", "Replace a user's notification settings (admin, or the user)", "notify", false, a.putNotifySettings},
+		{"GET", "/api/v1/org-units/{id}/notify-chain", "An org unit's fallback chain, for its people who set none (admin)", "notify", false, a.getUnitChain},
+		{"PUT", "/api/v1/org-units/{id}/notify-chain", "Replace an org unit's fallback chain; empty removes it (admin)", "notify", false, a.putUnitChain},
+		{"GET", "/api/v1/notify-chain", "The default fallback chain, for people with neither their own nor a unit's (admin)", "notify", false, a.getUnitChain},
+		{"PUT", "/api/v1/notify-chain", "Replace the default fallback chain (admin)", "notify", false, a.putUnitChain},
 		{"GET", "/api/v1/me/notifications", "Your notifications, newest first, each with the path its deliveries took", "notify", false, a.listNotifications},
 
 		{"GET", "/api/v1/tickets", "List tickets in scope, newest first: filters status (comma-separated), type, priority, assignee_id, org_unit_id, requester_id, q (title, description or SB-number); cursor pagination", "tickets", false, a.listTickets},

@@ -26,7 +26,7 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 // pages are the page templates; each is parsed together with layout.html.
-var pages = []string{"login", "inbox", "conversation", "problem", "rules", "notifications", "channels", "channel_new", "channel", "person"}
+var pages = []string{"login", "inbox", "conversation", "problem", "rules", "notifications", "channels", "channel_new", "channel", "person", "unitchains"}
 
 // Console serves the web UI.
 type Console struct {
@@ -75,6 +75,8 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /channels/{id}", c.signedIn(c.saveChannel))
 	mux.Handle("POST /channels/{id}/enabled", c.signedIn(c.setEnabled))
 	mux.Handle("POST /channels/{id}/test", c.signedIn(c.testChannel))
+	mux.Handle("GET /notifications/chains", c.signedIn(c.chainsView))
+	mux.Handle("POST /notifications/chains", c.signedIn(c.saveChain))
 }
 
 // signedIn resolves the caller like the API does, but answers an anonymous

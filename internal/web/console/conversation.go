@@ -76,6 +76,10 @@ func (c *Console) showConversation(w http.ResponseWriter, r *http.Request, statu
 		page.Channel = ch.Name
 	}
 	page.Rows = makeRows(res.Items, map[int64]string{page.Conv.ChannelID: page.Channel}, nil)
+	if err := c.fillReads(r, page.Rows); err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	if page.IdemKey == "" {
 		page.IdemKey = auth.RandomToken("web-")
 	}
@@ -116,4 +120,22 @@ func (c *Console) reply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/conversations/"+strconv.FormatInt(conv.ID, 10), http.StatusSeeOther)
+}
+
+// fillReads adds the platforms' read receipts to the outbound rows.
+func (c *Console) fillReads(r *http.Request, rows []row) error {
+	var ids []int64
+	for _, rw := range rows {
+		if rw.Outbound {
+			ids = append(ids, rw.ID)
+		}
+	}
+	reads, err := c.api.Store.MessageReads(r.Context(), ids)
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		rows[i].Reads = reads[rows[i].ID]
+	}
+	return nil
 }

@@ -65,6 +65,10 @@ var messages = map[string]map[string]string{
 		"msg.out":               "已发出",
 		"msg.untitled":          "未命名会话",
 		"msg.open":              "查看会话",
+		"msg.priority":          "优先级",
+		"msg.category":          "分类",
+		"msg.confidential":      "机密",
+		"msg.read_by":           "已读：",
 		"conv.title":            "会话",
 		"conv.back":             "← 返回收件箱",
 		"conv.earlier":          "查看更早的消息",
@@ -207,6 +211,11 @@ var messages = map[string]map[string]string{
 		"notify.highlights_ph":   "如：紧急, 停机, 张经理",
 		"notify.highlights_hint": "用逗号或换行分隔；收件箱中含这些词的消息会高亮显示，不区分大小写。",
 		"notify.save":            "保存设置",
+		"chains.title":           "部门通知链",
+		"chains.intro":           "没有设置个人通知渠道的人，按其所在部门（逐级向上）的通知链接收通知；都没有时用默认通知链。个人设置优先，规则指定的渠道顺序最优先。",
+		"chains.default":         "默认通知链（全公司）",
+		"chains.back":            "← 返回通知",
+		"chains.dest_ph":         "如：部门群 oc_…、值班邮箱、值班手机",
 	},
 	LangEN: {
 		"html.lang":             "en",
@@ -254,6 +263,10 @@ var messages = map[string]map[string]string{
 		"msg.out":               "Sent",
 		"msg.untitled":          "Untitled conversation",
 		"msg.open":              "Open conversation",
+		"msg.priority":          "Priority",
+		"msg.category":          "Category",
+		"msg.confidential":      "Confidential",
+		"msg.read_by":           "Read by",
 		"conv.title":            "Conversation",
 		"conv.back":             "← Back to inbox",
 		"conv.earlier":          "Show earlier messages",
@@ -396,12 +409,17 @@ var messages = map[string]map[string]string{
 		"notify.highlights_ph":   "e.g. urgent, outage, 紧急",
 		"notify.highlights_hint": "Separate with commas or new lines; inbox messages containing them are highlighted, ignoring case.",
 		"notify.save":            "Save settings",
+		"chains.title":           "Org unit notification chains",
+		"chains.intro":           "People without a chain of their own are notified through their unit's chain, or the nearest one up the tree; failing that, the default chain. A person's own chain comes first, and a rule's channel order above all.",
+		"chains.default":         "Default chain (whole company)",
+		"chains.back":            "← Back to notifications",
+		"chains.dest_ph":         "e.g. team group oc_…, duty mailbox, duty phone",
 	},
 }
 
 // jsKeys are the strings the browser script needs for rows it builds itself.
 var jsKeys = []string{"kind.text", "kind.image", "kind.file", "kind.voice", "kind.video", "kind.card", "kind.card_action",
-	"msg.star", "msg.unstar", "msg.in", "msg.out", "msg.untitled", "inbox.live", "inbox.offline",
+	"msg.star", "msg.unstar", "msg.priority", "msg.category", "msg.confidential", "msg.in", "msg.out", "msg.untitled", "inbox.live", "inbox.offline",
 	"inbox.new_refresh", "inbox.loading", "inbox.more"}
 
 // langOf picks the request's language from the cookie, defaulting to Chinese.

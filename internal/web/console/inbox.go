@@ -5,12 +5,14 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"switchboard/internal/auth"
 	"switchboard/internal/errcode"
 	"switchboard/internal/model"
+	"switchboard/internal/rules"
 	"switchboard/internal/search"
 	"switchboard/internal/store"
 )
@@ -24,6 +26,8 @@ type inboxFilter struct {
 	Kind      string `json:"kind"`
 	OrgUnitID int64  `json:"org_unit_id"`
 	Tag       string `json:"tag"`
+	Priority  string `json:"priority"`
+	Category  string `json:"category"`
 	Q         string `json:"q"`
 	Cursor    int64  `json:"cursor"`
 }
@@ -32,9 +36,12 @@ type inboxFilter struct {
 // query parser does, so the console and GET /api/v1/messages agree.
 func (f inboxFilter) storeFilter() (store.MessageFilter, error) {
 	sf := store.MessageFilter{ChannelID: f.ChannelID, OrgUnitID: f.OrgUnitID, Tag: f.Tag,
-		Kind: model.MessageKind(f.Kind), Before: f.Cursor}
+		Kind: model.MessageKind(f.Kind), Before: f.Cursor, Priority: f.Priority, Category: f.Category}
 	if sf.Kind != "" && !sf.Kind.Valid() {
 		return sf, errcode.BadCursor.With("kind=%q", f.Kind)
+	}
+	if sf.Priority != "" && !slices.Contains(rules.Priorities, sf.Priority) {
+		return sf, errcode.BadCursor.With("priority=%q", f.Priority)
 	}
 	if f.Q != "" {
 		terms := search.QueryTerms(f.Q)
@@ -48,7 +55,8 @@ func (f inboxFilter) storeFilter() (store.MessageFilter, error) {
 
 // parseInboxFilter reads the filter form from the query string.
 func parseInboxFilter(q url.Values) (inboxFilter, error) {
-	f := inboxFilter{Kind: q.Get("kind"), Tag: strings.TrimSpace(q.Get("tag")), Q: strings.TrimSpace(q.Get("q"))}
+	f := inboxFilter{Kind: q.Get("kind"), Tag: strings.TrimSpace(q.Get("tag")), Q: strings.TrimSpace(q.Get("q")),
+		Priority: q.Get("priority"), Category: strings.TrimSpace(q.Get("category"))}
 	for name, dst := range map[string]*int64{"channel_id": &f.ChannelID, "org_unit_id": &f.OrgUnitID, "cursor": &f.Cursor} {
 		if v := q.Get(name); v != "" {
 			n, err := strconv.ParseInt(v, 10, 64)
@@ -73,6 +81,8 @@ func (f inboxFilter) query(cursor string) string {
 	set("kind", f.Kind)
 	set("org_unit_id", strconv.FormatInt(f.OrgUnitID, 10))
 	set("tag", f.Tag)
+	set("priority", f.Priority)
+	set("category", f.Category)
 	set("q", f.Q)
 	set("cursor", cursor)
 	return v.Encode()
@@ -85,6 +95,7 @@ type inboxPage struct {
 	Channels []model.Channel
 	Units    []model.OrgUnit
 	Kinds    []model.MessageKind
+	Prios    []string
 	Rows     []row
 	MoreURL  string
 }
@@ -103,7 +114,7 @@ type inboxData struct {
 
 func (c *Console) inbox(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
-	page := inboxPage{Kinds: kinds}
+	page := inboxPage{Kinds: kinds, Prios: rules.Priorities}
 	f, err := parseInboxFilter(r.URL.Query())
 	var sf store.MessageFilter
 	if err == nil {

@@ -47,6 +47,7 @@ type stepRow struct {
 	Attempts  int
 	LastError string
 	Fallback  bool // made because the step before it gave up
+	Reads     []model.DeliveryRead
 }
 
 // nextHop is a hop not tried yet; Key labels it (a key of messages).
@@ -115,7 +116,7 @@ func notifyRow(n api.NotificationView, msg *notifMsg, chain []model.NotifyHop, n
 	}
 	for _, d := range n.Deliveries {
 		row.Steps = append(row.Steps, stepRow{hopView: hopView{Channel: channelName(names, d.ChannelID), Destination: d.Destination},
-			State: d.State, StateKey: stateKey("notify.d.", string(d.State)), Attempts: d.Attempts, LastError: d.LastError, Fallback: d.PrevID != 0})
+			State: d.State, StateKey: stateKey("notify.d.", string(d.State)), Attempts: d.Attempts, LastError: d.LastError, Fallback: d.PrevID != 0, Reads: d.Reads})
 	}
 	next, first := pendingFallbacks(n.Deliveries), "notify.next"
 	if n.State == model.NotificationHeld && len(n.Deliveries) == 0 {

@@ -22,6 +22,7 @@ type row struct {
 	When     string // server-side rendering of the time; the script localises it
 	Stamp    string // RFC 3339, for <time datetime>
 	Outbound bool
+	Reads    []model.DeliveryRead // read receipts of a message sent from Switchboard
 }
 
 // makeRows prepares messages for display.

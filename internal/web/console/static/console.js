@@ -47,6 +47,22 @@
     });
   }
 
+  // fillClass shows what the rules decided: priority, category, confidential.
+  function fillClass(root, m) {
+    var box = root.querySelector(".class");
+    box.textContent = "";
+    [[m.priority, "badge prio prio-" + m.priority, m.priority, S["msg.priority"]],
+     [m.category, "badge cat", m.category, S["msg.category"]],
+     [m.confidential, "badge secret", S["msg.confidential"], ""]].forEach(function (b) {
+      if (!b[0]) { return; }
+      var s = document.createElement("span");
+      s.className = b[1];
+      s.textContent = b[2];
+      if (b[3]) { s.title = b[3]; }
+      box.appendChild(s);
+    });
+  }
+
   function fillKind(root, kind) {
     var k = root.querySelector(".kind");
     k.className = "kind kind-" + kind;
@@ -143,6 +159,7 @@
     setTime(li, m);
     fillMarked(li.querySelector(".text"), snippet(m));
     fillTags(li, m.tags);
+    fillClass(li, m);
     var star = li.querySelector(".star");
     star.setAttribute("data-id", m.id);
     star.setAttribute("aria-pressed", m.starred ? "true" : "false");
@@ -172,6 +189,7 @@
     });
     atts.hidden = !(m.attachments && m.attachments.length);
     fillTags(li, m.tags);
+    fillClass(li, m);
     return li;
   }
 
@@ -182,6 +200,8 @@
     if (f.kind && m.kind !== f.kind) { return false; }
     if (f.org_unit_id && (data.units || []).indexOf(m.org_unit_id) < 0) { return false; }
     if (f.tag && (m.tags || []).indexOf(f.tag) < 0) { return false; }
+    if (f.priority && m.priority !== f.priority) { return false; }
+    if (f.category && m.category !== f.category) { return false; }
     return true;
   }
 
