@@ -51,7 +51,11 @@ list several nodes of one cluster, comma-separated: messages go to them
 round-robin, while the channel is created and the SSE stream read through
 the first, so with NATS the latency includes the hop between nodes.
 
-Phase 1, throughput: -n messages at -c concurrency as fast as possible.
+Phase 1, throughput: -n messages at -c concurrency as fast as possible. The
+default 256 senders stand for platforms pushing over many connections at once:
+by Little's law, 10,000/s with only 64 requests in flight would leave each
+6.4 ms from send to answer, less than one fsynced commit plus the HTTP work
+queued for 2 cores; with more in flight each commit carries more messages.
   accepted/s  = 2xx answers per second of the send phase
   processed/s = acknowledged messages / time until the SSE client saw them all
 Phase 2, latency: --rate messages/s for --duration; callback→SSE latency is
@@ -73,7 +77,7 @@ func parseBench(env Env, args []string) (benchOpts, error) {
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() { fmt.Fprint(env.Stderr, benchUsage); fs.PrintDefaults() }
 	fs.IntVar(&o.n, "n", 100000, "messages in the throughput phase (0 = skip the phase)")
-	fs.IntVar(&o.c, "c", 64, "concurrent senders (keep-alive connections) in both phases")
+	fs.IntVar(&o.c, "c", 256, "concurrent senders (keep-alive connections) in both phases")
 	fs.Float64Var(&o.rate, "rate", 2000, "messages per second in the latency phase")
 	fs.DurationVar(&o.duration, "duration", 10*time.Second, "length of the latency phase (0 = skip the phase)")
 	fs.StringVar(&o.url, "url", "", "base URL of a running server, or comma-separated URLs of cluster nodes (default: start one in-process)")
