@@ -31,6 +31,7 @@ import (
 	"switchboard/internal/notify"
 	"switchboard/internal/outbox"
 	"switchboard/internal/store"
+	"switchboard/internal/ticket"
 	"switchboard/internal/store/sqlite"
 	"switchboard/internal/web"
 	"switchboard/internal/web/api"
@@ -142,7 +143,7 @@ func (a *App) build() {
 		BaseBackoff: cfg.DeliveryBackoff, BreakerThreshold: cfg.BreakerThreshold, BreakerCooldown: cfg.BreakerCooldown},
 		a.Store, a.Channels, a.Metrics, log)
 	a.Notifier = notify.New(notify.Config{Owner: cfg.NodeID, Lease: cfg.LeaseDuration, PublicURL: cfg.PublicURL,
-		Enqueued: a.Dispatcher.Wake}, a.Store, log)
+		Enqueued: a.Dispatcher.Wake, Tasks: ruleTasks{&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}}}, a.Store, log)
 	a.Enricher = enrich.New(enrich.Config{Owner: cfg.NodeID}, a.Store, a.Channels, blobs, a.Metrics.Registry, log)
 	authSvc := &auth.Service{Users: a.Store, SessionTTL: cfg.SessionTTL}
 	a.API = api.New(api.Deps{Store: a.Store, Auth: authSvc, Channels: a.Channels, Bus: a.Bus, Blobs: blobs,

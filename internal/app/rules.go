@@ -44,16 +44,20 @@ func (r *ruleSet) annotate(m *model.Message) {
 	m.Notify = notifyRequest(out)
 }
 
-// notifyRequest is what the outcome asks of notifications and automatic
-// replies, nil for nothing.
+// notifyRequest is what the outcome asks of notifications, automatic
+// replies and follow-up tasks, nil for nothing. It is stored with the
+// message in the intake commit, so none of them is lost to a crash.
 // Urgent and P1 imply "now" even when no rule said notify.
 func notifyRequest(o rules.Outcome) *model.NotifyRequest {
 	urgent := o.Urgent || o.Priority == "P1"
-	if o.Notify == "" && !urgent && o.AutoReply == "" {
+	if o.Notify == "" && !urgent && o.AutoReply == "" && o.Task == nil {
 		return nil
 	}
 	r := &model.NotifyRequest{Mode: o.Notify, Urgent: o.Urgent, Priority: o.Priority,
 		DigestInterval: time.Duration(o.DigestInterval), RuleIDs: o.RuleIDs, AutoReply: o.AutoReply, Via: o.Via}
+	if o.Task != nil {
+		r.Task = &model.TaskRequest{Title: o.Task.Title, Deadline: o.Task.Deadline.D()}
+	}
 	if urgent {
 		r.Mode = model.NotifyNow
 	}

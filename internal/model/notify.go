@@ -30,6 +30,15 @@ type NotifyRequest struct {
 	AutoReply string `json:"auto_reply,omitempty"`
 	// Via orders the recipients' chains by channel (a rule's fallback chain).
 	Via []int64 `json:"via,omitempty"`
+	// Task asks for a follow-up task made from the message.
+	Task *TaskRequest `json:"task,omitempty"`
+}
+
+// TaskRequest is a rule's "create a follow-up task": its title and the
+// deadline counted from the message's time.
+type TaskRequest struct {
+	Title    string        `json:"title"`
+	Deadline time.Duration `json:"deadline"`
 }
 
 // NotifyRoute is a team (an org unit) or the holders of a role; a role

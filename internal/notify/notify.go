@@ -40,6 +40,14 @@ type Config struct {
 	Batch     int
 	// Enqueued is told that deliveries were enqueued (wakes the outbox).
 	Enqueued func()
+	// Tasks makes the follow-up tasks rules ask for; nil ignores them.
+	Tasks TaskMaker
+}
+
+// TaskMaker turns a message into a follow-up task due at due. It must be
+// idempotent by message: an intent is resolved again after a crash.
+type TaskMaker interface {
+	MakeTask(ctx context.Context, msg model.Message, title string, due time.Time) error
 }
 
 // Engine resolves intents and flushes digests.
@@ -134,6 +142,11 @@ func (e *Engine) resolve(ctx context.Context, in model.NotifyIntent, now time.Ti
 	msg, err := e.st.GetMessage(ctx, store.Scope{All: true}, in.MessageID, 0)
 	if err != nil {
 		return err
+	}
+	if t := in.Request.Task; t != nil && e.cfg.Tasks != nil {
+		if err := e.cfg.Tasks.MakeTask(ctx, msg, t.Title, msg.SentAt.Add(t.Deadline)); err != nil {
+			return fmt.Errorf("follow-up task: %w", err)
+		}
 	}
 	if in.Request.AutoReply != "" {
 		if err := e.autoReply(ctx, msg, in.Request.AutoReply); err != nil {
