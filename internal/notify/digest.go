@@ -83,8 +83,21 @@ func (e *Engine) formatOne(ctx context.Context, m model.Message, req model.Notif
 	default:
 		b.WriteString("【通知 Notice】")
 	}
-	fmt.Fprintf(&b, "%s\n%s: %s\n%s", e.where(ctx, m), m.SenderName, excerpt(m.Text, 500), e.link(m.ConversationID))
+	fmt.Fprintf(&b, "%s\n%s: %s\n%s", e.where(ctx, m), m.SenderName, shown(m, 500), e.link(m.ConversationID))
 	return b.String()
+}
+
+// confidentialText stands in for a confidential message's text: a
+// notification leaves Switchboard (Feishu, email, SMS…), where the
+// console's permission check cannot follow it.
+const confidentialText = "【机密 Confidential】内容请在控制台查看 / open it in the console"
+
+// shown is the part of m's text a notification may carry.
+func shown(m model.Message, n int) string {
+	if m.Confidential {
+		return confidentialText
+	}
+	return excerpt(m.Text, n)
 }
 
 // formatDigest groups messages by channel and conversation, with counts.
@@ -115,7 +128,7 @@ func (e *Engine) formatDigest(ctx context.Context, msgs []model.Message) string 
 				fmt.Fprintf(&b, "  … +%d\n", len(g.items)-5)
 				break
 			}
-			fmt.Fprintf(&b, "  %s: %s\n", m.SenderName, excerpt(m.Text, 120))
+			fmt.Fprintf(&b, "  %s: %s\n", m.SenderName, shown(m, 120))
 		}
 		fmt.Fprintf(&b, "  %s\n", e.link(g.conv))
 	}

@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -58,5 +59,34 @@ func TestFollowUpRuleCreatesOneTaskWithItsDeadline(t *testing.T) {
 	if got.Type != "task" || got.Title != "跟进客户：报价单已发，客户下周回复，需跟进" || got.Status != "accepted" ||
 		got.OrgUnitID != dept || !got.DueAt.Equal(sent.Add(48*time.Hour)) || got.Requester.Name != "赵六" {
 		t.Errorf("task = %+v; want 跟进客户 due %s from 赵六", got, sent.Add(48*time.Hour))
+	}
+}
+
+// A confidential message's notification leaves Switchboard for a chat
+// platform, where the console's permission check cannot follow: it says
+// where to look, not what was written.
+func TestConfidentialNotificationCarriesNoText(t *testing.T) {
+	n := apptest.Start(t)
+	dept := n.CreateOrgUnit(1, "人事部")
+	hr := n.CreateWebhook("HR", dept, "")
+	platform := newInbox(t)
+	feishu := n.CreateWebhook("飞书通知", dept, platform.srv.URL)
+	_, headToken := n.CreateUser("hr-head", "dept_head", dept)
+	settings := map[string]any{"chain": []map[string]any{{"channel_id": feishu.ID, "destination": "ou_head"}}}
+	if st := n.Do("PUT", "/api/v1/me/notify-settings", headToken, settings, nil); st != http.StatusOK {
+		t.Fatalf("settings: %d", st)
+	}
+	rule := map[string]any{"name": "薪资", "conditions": map[string]any{"keywords": map[string]any{"any": []string{"薪资"}}},
+		"actions": map[string]any{"confidential": true, "notify": "now"}}
+	if st := n.Do("POST", "/api/v1/rules", n.Token, rule, nil); st != http.StatusCreated {
+		t.Fatalf("rule: %d", st)
+	}
+	if st, body := n.Post(hr, apptest.NewMessage("s1", "hr-1", "孙八", "三月薪资调整名单：张三 +10%")); st != http.StatusOK {
+		t.Fatalf("post: %d %s", st, body)
+	}
+	apptest.WaitFor(t, 2*time.Second, "the notification", func() bool { return len(platform.messages()) == 1 })
+	got := platform.messages()[0].Text
+	if strings.Contains(got, "薪资调整") || strings.Contains(got, "张三") || !strings.Contains(got, "机密") || !strings.Contains(got, "/conversations/") {
+		t.Errorf("notification = %q; want the confidential placeholder and a console link", got)
 	}
 }
