@@ -25,6 +25,9 @@ type Callbacks struct {
 	AppSecret     string
 	RobotCode     string
 	ChatbotUserID string // default: derived from RobotCode
+	// AESKey, when set, turns on the robot's body encryption: the JSON is
+	// sent as {"encrypt": …}, sealed for RobotCode as event callbacks are.
+	AESKey string
 	CorpID        string // default: dingsimcorp
 	Client        *http.Client
 	Now           func() time.Time
@@ -99,6 +102,13 @@ func (c *Callbacks) Request(ctx context.Context, payload any, ts time.Time) (*ht
 	body, err := json.Marshal(payload)
 	if err != nil {
 		return nil, err
+	}
+	if c.AESKey != "" {
+		sealed, err := Encrypt(c.AESKey, c.RobotCode, body)
+		if err != nil {
+			return nil, err
+		}
+		body, _ = json.Marshal(map[string]string{"encrypt": sealed})
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(body))
 	if err != nil {
