@@ -28,9 +28,9 @@ type Callbacks struct {
 	// AESKey, when set, turns on the robot's body encryption: the JSON is
 	// sent as {"encrypt": …}, sealed for RobotCode as event callbacks are.
 	AESKey string
-	CorpID        string // default: dingsimcorp
-	Client        *http.Client
-	Now           func() time.Time
+	CorpID string // default: dingsimcorp
+	Client *http.Client
+	Now    func() time.Time
 	// Server, when set, learns every conversation and hands out the
 	// sessionWebhook, so that replies through it land in that conversation
 	// as on DingTalk.
