@@ -41,8 +41,9 @@ func newInbox(t *testing.T) *inbox {
 		b.mu.Lock()
 		b.got = append(b.got, s)
 		b.seen[s.ID]++
+		n := len(b.got)
 		b.mu.Unlock()
-		fmt.Fprintf(w, `{"id":"pm-%d"}`, len(b.got))
+		fmt.Fprintf(w, `{"id":"pm-%d"}`, n)
 	}))
 	t.Cleanup(b.srv.Close)
 	return b
