@@ -1,6 +1,7 @@
 package ticket_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -198,4 +199,33 @@ func TestDeclinedRequirementTellsTheReason(t *testing.T) {
 	d.told(t, 1, "已受理")
 	d.move(t, tk, "cancelled", "与产品路线不符")
 	d.told(t, 2, tk.Key, "已取消", "原因 Reason: 与产品路线不符")
+}
+
+// The ticket row is the intent, not the event: a status change no event
+// announced (another node's, or one lost in a crash) still reaches the
+// customer, once, however many passes race for it.
+func TestChangeWithoutEventIsToldOnce(t *testing.T) {
+	d := newDesk(t)
+	tk := d.open(t, "incident", "m1", "屏幕闪烁")
+	d.told(t, 1, "已受理")
+	tk = d.ticket(t, tk.ID)
+	tk.Status = model.TicketInProgress
+	change := model.TicketChange{Field: "status", From: "accepted", To: "in_progress"}
+	if _, err := d.n.App.Store.UpdateTicket(context.Background(), tk, []model.TicketChange{change}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			if err := d.n.App.TicketLoop.Tell(context.Background()); err != nil {
+				t.Errorf("tell: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	d.told(t, 2, tk.Key, "处理中")
+	time.Sleep(300 * time.Millisecond)
+	if got := d.chat.in(d.conv); len(got) != 2 {
+		t.Fatalf("customer got %d messages, want 2: %q", len(got), got)
+	}
 }
