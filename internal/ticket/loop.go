@@ -3,8 +3,10 @@ package ticket
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"time"
 
 	"switchboard/internal/bus"
@@ -79,7 +81,9 @@ func (l *Loop) Run(ctx context.Context) {
 }
 
 // Tell enqueues the notices owed, one per ticket version whose status
-// differs from the one last told.
+// differs from the one last told. A ticket that cannot be told now is
+// left owed (and logged) without holding up the others; one whose
+// conversation or channel is gone is given up on.
 func (l *Loop) Tell(ctx context.Context) error {
 	owed, err := l.St.TicketsToTell(ctx, 100)
 	if err != nil {
@@ -87,29 +91,40 @@ func (l *Loop) Tell(ctx context.Context) error {
 	}
 	sent := false
 	for _, told := range owed {
-		t, err := l.Svc.Store.GetTicket(ctx, store.TicketScope{All: true}, told.TicketID)
+		did, err := l.tellOne(ctx, told)
+		if errors.Is(err, store.ErrNotFound) {
+			l.Log.Warn("ticket notice impossible; skipped", "ticket", told.TicketID, "err", err)
+			err = l.St.MarkTicketTold(ctx, store.TicketTold{TicketID: told.TicketID, Version: math.MaxInt64, Status: told.Status})
+		}
 		if err != nil {
-			return err
+			l.Log.Warn("ticket notice", "ticket", told.TicketID, "err", err)
 		}
-		next := store.TicketTold{TicketID: t.ID, Version: t.Version, Status: t.Status, CardDeliveryID: told.CardDeliveryID}
-		if t.Status != told.Status {
-			d, err := l.notice(ctx, t, told)
-			if err != nil {
-				return fmt.Errorf("ticket %s: notice: %w", t.Key, err)
-			}
-			if next.CardDeliveryID == 0 {
-				next.CardDeliveryID = d.ID
-			}
-			sent = true
-		}
-		if err := l.St.MarkTicketTold(ctx, next); err != nil {
-			return err
-		}
+		sent = sent || did
 	}
 	if sent {
 		l.Enqueued()
 	}
 	return nil
+}
+
+// tellOne enqueues what one ticket is owed and records it told.
+func (l *Loop) tellOne(ctx context.Context, told store.TicketTold) (bool, error) {
+	t, err := l.Svc.Store.GetTicket(ctx, store.TicketScope{All: true}, told.TicketID)
+	if err != nil {
+		return false, err
+	}
+	next := store.TicketTold{TicketID: t.ID, Version: t.Version, Status: t.Status, CardDeliveryID: told.CardDeliveryID}
+	did := t.Status != told.Status
+	if did {
+		d, err := l.notice(ctx, t, told)
+		if err != nil {
+			return false, fmt.Errorf("ticket %s: notice: %w", t.Key, err)
+		}
+		if next.CardDeliveryID == 0 {
+			next.CardDeliveryID = d.ID
+		}
+	}
+	return did, l.St.MarkTicketTold(ctx, next)
 }
 
 // notice enqueues the message about t's current status. It updates the

@@ -112,12 +112,14 @@ func (l *Loop) rate(ctx context.Context, m model.Message, mine []model.Ticket, s
 	}
 	t.CSAT = score
 	change := model.TicketChange{Field: "csat", To: fmt.Sprint(score), Note: "requester rated in chat"}
-	if _, err := l.Svc.Store.UpdateTicket(ctx, t, []model.TicketChange{change}); err != nil {
-		if errors.Is(err, store.ErrStale) {
-			return nil // changed meanwhile (reopened, closed): the rating no longer applies
-		}
+	saved, err := l.Svc.Store.UpdateTicket(ctx, t, []model.TicketChange{change})
+	if errors.Is(err, store.ErrStale) {
+		return nil // changed meanwhile (reopened, closed): the rating no longer applies
+	}
+	if err != nil {
 		return err
 	}
+	l.Svc.publish(ctx, bus.Event{Type: bus.TicketUpdated, OrgUnitID: saved.OrgUnitID, Ticket: &saved})
 	return l.reply(ctx, m, "ticket-csat", fmt.Sprintf("感谢您的评分：%d/5。 Thank you for rating %s: %d/5.", score, t.Key, score))
 }
 
