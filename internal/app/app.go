@@ -162,7 +162,7 @@ func (a *App) build() {
 // when a rule asked to announce any of it.
 func (a *App) stored(items []store.InboxItem, msgs []model.Message) {
 	a.Processor.Publish(items, msgs)
-	a.TicketLoop.Heard(context.Background(), msgs)
+	a.TicketLoop.Heard(msgs)
 	if len(msgs) > 0 {
 		a.Enricher.Wake()
 	}

@@ -37,6 +37,7 @@ type Loop struct {
 	Enqueued  func() // wakes the outbox
 	PollEvery time.Duration
 	wake      chan struct{}
+	asks      chan asked
 }
 
 // NewLoop returns a loop with defaults filled in.
@@ -44,7 +45,8 @@ func NewLoop(svc *Service, st LoopStore, enqueued func(), log *slog.Logger) *Loo
 	if enqueued == nil {
 		enqueued = func() {}
 	}
-	return &Loop{Svc: svc, St: st, Log: log, Enqueued: enqueued, PollEvery: time.Second, wake: make(chan struct{}, 1)}
+	return &Loop{Svc: svc, St: st, Log: log, Enqueued: enqueued, PollEvery: time.Second,
+		wake: make(chan struct{}, 1), asks: make(chan asked, 1024)}
 }
 
 // Wake asks for a pass now.
@@ -76,6 +78,10 @@ func (l *Loop) Run(ctx context.Context) {
 		case <-t.C:
 		case <-l.wake:
 		case <-evs:
+		case a := <-l.asks:
+			if err := l.answer(ctx, a.m, a.ask, a.score); err != nil {
+				l.Log.Warn("ticket chat reply", "message", a.m.ID, "err", err)
+			}
 		}
 	}
 }

@@ -41,17 +41,28 @@ func classify(text string) (ask, int) {
 	return askNone, 0
 }
 
-// Heard acts on freshly committed inbound messages. Intake returns a
-// message as fresh once, and every answer is keyed by the message, so a
-// re-delivered message is not answered twice.
-func (l *Loop) Heard(ctx context.Context, msgs []model.Message) {
+// asked is a message that asks something of its sender's tickets.
+type asked struct {
+	m     model.Message
+	ask   ask
+	score int
+}
+
+// Heard picks, from freshly committed messages, those that ask something
+// of their sender's tickets, and hands them to Run: intake's commit loop
+// only pays for reading the text. Intake returns a message as fresh once,
+// and every answer is keyed by the message, so a re-delivered message is
+// not answered twice.
+func (l *Loop) Heard(msgs []model.Message) {
 	for _, m := range msgs {
 		a, score := classify(m.Text)
 		if a == askNone || m.Direction != model.Inbound || m.ConversationID == 0 {
 			continue
 		}
-		if err := l.answer(ctx, m, a, score); err != nil {
-			l.Log.Warn("ticket chat reply", "message", m.ID, "err", err)
+		select {
+		case l.asks <- asked{m: m, ask: a, score: score}:
+		default:
+			l.Log.Warn("ticket chat asks backlogged; not answered", "message", m.ID)
 		}
 	}
 }
