@@ -187,12 +187,15 @@ func (d *Dispatcher) send(ctx context.Context, del model.Delivery) store.Deliver
 }
 
 // sendOrUpdate edits the message out replaces, when it names one and the
-// platform can, and sends out as a new message otherwise.
+// platform can, and sends out as a new message otherwise — also when that
+// message can no longer be edited (a permanent refusal: deleted, too old,
+// not a card), so the news still arrives. A passing failure is retried.
 func sendOrUpdate(ctx context.Context, ch channel.Channel, out channel.Outbound) (channel.Receipt, error) {
 	if out.Updates != "" {
-		err := ch.Update(ctx, channel.Receipt{ExternalID: out.Updates, Destination: out.Destination}, out)
-		if !errors.Is(err, channel.ErrUnsupported) {
-			return channel.Receipt{ExternalID: out.Updates, Destination: out.Destination}, err
+		rc := channel.Receipt{ExternalID: out.Updates, Destination: out.Destination}
+		err := ch.Update(ctx, rc, out)
+		if err == nil || !(errors.Is(err, channel.ErrUnsupported) || errors.Is(err, channel.ErrPermanent)) {
+			return rc, err
 		}
 	}
 	return ch.Send(ctx, out)
