@@ -56,6 +56,7 @@ type App struct {
 	Processor  *intake.Processor
 	Dispatcher *outbox.Dispatcher
 	Notifier   *notify.Engine
+	TicketLoop *ticket.Loop
 	Enricher   *enrich.Engine // contact profiles and attachment bytes, after the commit
 	API        *api.API
 	Handler    http.Handler
@@ -144,6 +145,7 @@ func (a *App) build() {
 		a.Store, a.Channels, a.Metrics, log)
 	a.Notifier = notify.New(notify.Config{Owner: cfg.NodeID, Lease: cfg.LeaseDuration, PublicURL: cfg.PublicURL,
 		Enqueued: a.Dispatcher.Wake, Tasks: ruleTasks{&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}}}, a.Store, log)
+	a.TicketLoop = ticket.NewLoop(&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}, a.Store, a.Dispatcher.Wake, log)
 	a.Enricher = enrich.New(enrich.Config{Owner: cfg.NodeID}, a.Store, a.Channels, blobs, a.Metrics.Registry, log)
 	authSvc := &auth.Service{Users: a.Store, SessionTTL: cfg.SessionTTL}
 	a.API = api.New(api.Deps{Store: a.Store, Auth: authSvc, Channels: a.Channels, Bus: a.Bus, Blobs: blobs,
@@ -160,6 +162,7 @@ func (a *App) build() {
 // when a rule asked to announce any of it.
 func (a *App) stored(items []store.InboxItem, msgs []model.Message) {
 	a.Processor.Publish(items, msgs)
+	a.TicketLoop.Heard(msgs)
 	if len(msgs) > 0 {
 		a.Enricher.Wake()
 	}
@@ -263,6 +266,8 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	go func() { a.Dispatcher.Run(dctx); close(ddone) }()
 	ndone := make(chan struct{})
 	go func() { a.Notifier.Run(dctx); close(ndone) }()
+	tdone := make(chan struct{})
+	go func() { a.TicketLoop.Run(dctx); close(tdone) }()
 	edone := make(chan struct{})
 	go func() { a.Enricher.Run(dctx); close(edone) }()
 	mctx, mstop := context.WithCancel(context.Background())
@@ -299,6 +304,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	dstop()
 	<-ddone
 	<-ndone
+	<-tdone
 	<-edone
 	mstop()
 	if err := errors.Join(a.Bus.Close(), a.Store.Close(), a.lock.Close()); err != nil {

@@ -32,6 +32,10 @@ type Outbound struct {
 	ReplyTo     string `json:"reply_to,omitempty"`    // platform message id to thread under
 	IdemKey     string `json:"idem_key"`              // stable across retries of one delivery
 	SenderName  string `json:"sender_name,omitempty"` // who wrote it in Switchboard
+	// Updates is the platform id of a sent message this one replaces in
+	// place (a ticket's status card); where the platform cannot edit it,
+	// the outbox sends this as a new message.
+	Updates string `json:"updates,omitempty"`
 }
 
 // Receipt identifies a sent message on the platform, for later updates.

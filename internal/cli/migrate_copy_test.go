@@ -130,6 +130,10 @@ func populate(t *testing.T) string {
 	}
 	n.Do("POST", fmt.Sprintf("/api/v1/tickets/%d/comments", tk.ID), agent, map[string]any{"body": "已派人", "public": true}, nil)
 	n.Do("POST", fmt.Sprintf("/api/v1/tickets/%d/transitions", tk.ID), agent, map[string]any{"to": "in_progress"}, nil)
+	apptest.WaitFor(t, 10*time.Second, "requester told of the ticket", func() bool {
+		owed, err := n.App.Store.TicketsToTell(ctx, 10)
+		return err == nil && len(owed) == 0
+	})
 	n.Stop()
 	return n.App.Cfg.DataDir
 }
@@ -180,8 +184,9 @@ func digest(t *testing.T, st store.Store) string {
 	for _, e := range entries {
 		fmt.Fprintf(&b, "%d %x %x\n", e.ID, e.PrevHash, e.Hash)
 	}
-	if len(ms) != 5 || len(entries) < 4 {
-		t.Fatalf("store holds %d messages and %d audit entries, want 5 and at least 4", len(ms), len(entries))
+	// 5 posted and replied, plus the requester's ticket notices (已受理, 处理中).
+	if len(ms) != 7 || len(entries) < 4 {
+		t.Fatalf("store holds %d messages and %d audit entries, want 7 and at least 4", len(ms), len(entries))
 	}
 	return b.String()
 }

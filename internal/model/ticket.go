@@ -141,6 +141,7 @@ type Ticket struct {
 	UpdatedAt   time.Time         `json:"updated_at"`
 	ResolvedAt  time.Time         `json:"resolved_at,omitzero"`
 	ClosedAt    time.Time         `json:"closed_at,omitzero"`
+	CSAT        int               `json:"csat,omitempty"` // the requester's rating 1–5 after resolution; 0 not rated
 }
 
 // TicketSource is a message a ticket was made from or that joined it. A

@@ -171,7 +171,7 @@ func (d *Dispatcher) send(ctx context.Context, del model.Delivery) store.Deliver
 			Err: "rate limit: waiting for the platform's allowance"}
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, d.sendTimeout())
-	rc, err := ch.Send(sendCtx, out)
+	rc, err := sendOrUpdate(sendCtx, ch, out)
 	cancel()
 	if err == nil {
 		d.breakers.succeeded(del.ChannelID)
@@ -184,6 +184,21 @@ func (d *Dispatcher) send(ctx context.Context, del model.Delivery) store.Deliver
 		err = channel.Permanent(fmt.Errorf("circuit open after repeated failures: %w", err))
 	}
 	return d.failed(del, row.Kind, err)
+}
+
+// sendOrUpdate edits the message out replaces, when it names one and the
+// platform can, and sends out as a new message otherwise — also when that
+// message can no longer be edited (a permanent refusal: deleted, too old,
+// not a card), so the news still arrives. A passing failure is retried.
+func sendOrUpdate(ctx context.Context, ch channel.Channel, out channel.Outbound) (channel.Receipt, error) {
+	if out.Updates != "" {
+		rc := channel.Receipt{ExternalID: out.Updates, Destination: out.Destination}
+		err := ch.Update(ctx, rc, out)
+		if err == nil || !(errors.Is(err, channel.ErrUnsupported) || errors.Is(err, channel.ErrPermanent)) {
+			return rc, err
+		}
+	}
+	return ch.Send(ctx, out)
 }
 
 // skipOpen handles a delivery to a channel whose breaker is open without

@@ -82,7 +82,7 @@ var Tables = []Table{
 	{Name: "ticket_counter", Cols: cols("id value"), Order: "id", Seeded: true},
 	{Name: "tickets", Cols: cols("id number type title description status priority score factors explanation " +
 		"requester_person_id requester_name requester_channel_id requester_conversation_id requester_external_id " +
-		"org_unit_id team_id assignee_id category fields due_at created_by version created_at updated_at resolved_at closed_at"),
+		"org_unit_id team_id assignee_id category fields due_at created_by version created_at updated_at resolved_at closed_at csat"),
 		Order: "id", Blobs: set("description"), Identity: true},
 	{Name: "ticket_sources", Cols: cols("message_id ticket_id channel_id conversation_id added_by added_at"), Order: "message_id"},
 	{Name: "ticket_watchers", Cols: cols("ticket_id user_id"), Order: "ticket_id, user_id"},
@@ -91,6 +91,7 @@ var Tables = []Table{
 		Bools: set("public"), Blobs: set("body"), Identity: true},
 	{Name: "ticket_history", Cols: cols("id ticket_id at actor_id field old_value new_value note"), Order: "id", Identity: true},
 	{Name: "ticket_settings", Cols: cols("name value updated_at"), Order: "name"},
+	{Name: "ticket_loop", Cols: cols("ticket_id told_version told_status card_delivery_id"), Order: "ticket_id"},
 }
 
 // searchTables hold derived search terms; they are not copied but must be

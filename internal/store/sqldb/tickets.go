@@ -17,7 +17,7 @@ const ticketCols = `t.id, t.number, t.type, t.title, t.description, t.status, t.
 	COALESCE(t.requester_person_id, 0), t.requester_name, COALESCE(t.requester_channel_id, 0),
 	COALESCE(t.requester_conversation_id, 0), t.requester_external_id, t.org_unit_id, COALESCE(t.team_id, 0),
 	COALESCE(t.assignee_id, 0), t.category, t.fields, t.due_at, COALESCE(t.created_by, 0), t.version,
-	t.created_at, t.updated_at, t.resolved_at, t.closed_at`
+	t.created_at, t.updated_at, t.resolved_at, t.closed_at, t.csat`
 
 // errSourceTaken: a concurrent creation took one of the source messages first.
 var errSourceTaken = errors.New("source message taken")
@@ -30,7 +30,7 @@ func (db *DB) scanTicket(row interface{ Scan(...any) error }) (model.Ticket, err
 	r := &t.Requester
 	err := row.Scan(&t.ID, &t.Number, &t.Type, &t.Title, &desc, &t.Status, &t.Priority, &t.Score, &factors, &expl,
 		&r.PersonID, &r.Name, &r.ChannelID, &r.ConversationID, &r.ExternalID, &t.OrgUnitID, &t.TeamID,
-		&t.AssigneeID, &t.Category, &fields, &due, &t.CreatedBy, &t.Version, &created, &updated, &resolved, &closed)
+		&t.AssigneeID, &t.Category, &fields, &due, &t.CreatedBy, &t.Version, &created, &updated, &resolved, &closed, &t.CSAT)
 	if err != nil {
 		return t, err
 	}
@@ -81,12 +81,12 @@ func (db *DB) ticketValues(t *model.Ticket) ([]any, error) {
 	return []any{t.Type, t.Title, db.seal([]byte(t.Description)), string(t.Status), t.Priority, t.Score, string(factors), string(expl),
 		nullID(r.PersonID), r.Name, nullID(r.ChannelID), nullID(r.ConversationID), r.ExternalID,
 		t.OrgUnitID, nullID(t.TeamID), nullID(t.AssigneeID), t.Category, string(fj), ts(t.DueAt),
-		ts(t.UpdatedAt), ts(t.ResolvedAt), ts(t.ClosedAt)}, nil
+		ts(t.UpdatedAt), ts(t.ResolvedAt), ts(t.ClosedAt), t.CSAT}, nil
 }
 
 var ticketWriteCols = strings.Fields(`type title description status priority score factors explanation
 	requester_person_id requester_name requester_channel_id requester_conversation_id requester_external_id
-	org_unit_id team_id assignee_id category fields due_at updated_at resolved_at closed_at`)
+	org_unit_id team_id assignee_id category fields due_at updated_at resolved_at closed_at csat`)
 
 // CreateTicket stores a new ticket, or returns the one its sources belong to.
 func (db *DB) CreateTicket(ctx context.Context, nt store.NewTicket) (model.Ticket, bool, error) {

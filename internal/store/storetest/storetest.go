@@ -79,6 +79,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TicketFilters", testTicketFilters},
 		{"TicketComments", testTicketComments},
 		{"TicketTypesAndWeights", testTicketTypesAndWeights},
+		{"TicketLoop", testTicketLoop},
 		{"ProfilesAndAutoLink", testProfilesAndAutoLink},
 		{"ManualLinks", testManualLinks},
 		{"UnverifiedNoLink", testUnverifiedNoLink},
