@@ -211,6 +211,7 @@ type Store interface {
 	Rules
 	Notifications
 	Tickets
+	TicketRouting
 	SessionRoutes
 	Close() error
 }

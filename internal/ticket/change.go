@@ -201,6 +201,7 @@ func (s *Service) Move(ctx context.Context, c Caller, id int64, tr Transition) (
 	t, err = s.save(ctx, t, []model.TicketChange{change})
 	if err == nil {
 		s.publish(ctx, bus.Event{Type: bus.TicketStatusChanged, OrgUnitID: t.OrgUnitID, Ticket: &t, From: string(from)})
+		s.released(ctx, t, from)
 	}
 	return t, err
 }
