@@ -162,3 +162,51 @@ func TestAssignmentRaceAcrossNodes(t *testing.T) {
 	a, b := twoNodes(t)
 	raceAssignment(t, []*apptest.Node{a, b})
 }
+
+// TestRoutingAPI: only admins change routing and capacities, bad routing
+// is refused with its code, and raising a capacity serves the queue.
+func TestRoutingAPI(t *testing.T) {
+	n := apptest.Start(t)
+	d := newDesk(t, []*apptest.Node{n}, 1, 1)
+	var agent int64
+	for id := range d.agents {
+		agent = id
+	}
+	_, tok := n.CreateUser("member", "member", d.team)
+	if st := n.Do("PUT", "/api/v1/ticket-routing", tok, map[string]any{}, nil); st != http.StatusForbidden {
+		t.Errorf("member PUT routing: %d, want 403", st)
+	}
+	if st := n.Do("PUT", "/api/v1/me/availability", tok, map[string]any{"available": true}, nil); st != http.StatusForbidden {
+		t.Errorf("member PUT availability: %d, want 403", st)
+	}
+	var e struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	bad := map[string]any{"teams": []map[string]any{{"team_id": d.team, "mode": "random"}}}
+	if st := n.Do("PUT", "/api/v1/ticket-routing", d.admin, bad, &e); st != http.StatusUnprocessableEntity || e.Error.Code != "SB-2108" {
+		t.Errorf("bad mode: %d %q, want 422 SB-2108", st, e.Error.Code)
+	}
+	var got model.TicketRouting
+	if n.Do("GET", "/api/v1/ticket-routing", d.admin, nil, &got); len(got.Rules) != 1 || got.Rules[0].TeamID != d.team || got.DefaultCapacity != 1 {
+		t.Errorf("routing after a refused change = %+v, want the one set", got)
+	}
+	var first, second model.Ticket
+	n.Do("POST", "/api/v1/tickets", d.admin, map[string]any{"type": "incident", "title": "a", "org_unit_id": 1}, &first)
+	n.Do("POST", "/api/v1/tickets", d.admin, map[string]any{"type": "incident", "title": "b", "org_unit_id": 1}, &second)
+	if first.AssigneeID != agent || second.AssigneeID != 0 {
+		t.Fatalf("assignees %d, %d; want the agent then queued (capacity 1)", first.AssigneeID, second.AssigneeID)
+	}
+	path := fmt.Sprintf("/api/v1/ticket-agents/%d/capacity", agent)
+	if st := n.Do("PUT", path, tok, map[string]any{"capacity": 2}, nil); st != http.StatusForbidden {
+		t.Errorf("member PUT capacity: %d, want 403", st)
+	}
+	if st := n.Do("PUT", path, d.admin, map[string]any{"capacity": 2}, nil); st != http.StatusOK {
+		t.Fatalf("PUT capacity: %d", st)
+	}
+	var detail ticket.Detail
+	if n.Do("GET", fmt.Sprintf("/api/v1/tickets/%d", second.ID), d.admin, nil, &detail); detail.AssigneeID != agent {
+		t.Errorf("after raising the capacity the queued ticket has assignee %d, want %d", detail.AssigneeID, agent)
+	}
+}
