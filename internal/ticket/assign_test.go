@@ -18,10 +18,10 @@ import (
 )
 
 type rig struct {
-	svc         *ticket.Service
-	db          *sqldb.DB
-	events      <-chan bus.Event
-	admin       ticket.Caller
+	svc               *ticket.Service
+	db                *sqldb.DB
+	events            <-chan bus.Event
+	admin             ticket.Caller
 	root, team, other int64
 }
 
