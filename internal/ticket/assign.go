@@ -129,6 +129,22 @@ func (s *Service) queue(ctx context.Context, t model.Ticket) model.Ticket {
 	return t
 }
 
+// reassigned follows an edit: a ticket taken from an agent frees their
+// place, and a team ticket left without an assignee (or moved to another
+// team, or rescored while waiting) is queued.
+func (s *Service) reassigned(ctx context.Context, before, t model.Ticket) model.Ticket {
+	if !open(t.Status) {
+		return t
+	}
+	if before.TeamID != t.TeamID || before.AssigneeID != t.AssigneeID || before.Priority != t.Priority {
+		t = s.queue(ctx, t)
+	}
+	if before.AssigneeID != 0 && before.AssigneeID != t.AssigneeID {
+		s.released(ctx, model.Ticket{ID: t.ID, AssigneeID: before.AssigneeID, Status: model.TicketClosed}, before.Status)
+	}
+	return t
+}
+
 // released serves the queues a closed ticket's assignee works for.
 func (s *Service) released(ctx context.Context, t model.Ticket, from model.TicketStatus) {
 	if t.AssigneeID == 0 || !open(from) || open(t.Status) {

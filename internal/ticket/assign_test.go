@@ -143,3 +143,35 @@ func TestRoutingValidation(t *testing.T) {
 		t.Errorf("a member setting availability: %v, want Forbidden", err)
 	}
 }
+
+// TestEditsFollowTheQueue: taking a ticket from an agent by hand frees
+// their place for the queue, and moving a queued ticket to another team
+// queues it there.
+func TestEditsFollowTheQueue(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	_, err := r.svc.SetRouting(ctx, model.TicketRouting{Rules: []model.RouteRule{{TeamID: r.team}}, DefaultCapacity: 1})
+	must(t, err)
+	a := r.agent(t, "a", true)
+	first, second, third := r.create(t, ""), r.create(t, ""), r.create(t, "")
+	if first.AssigneeID != a.User.ID || second.AssigneeID != 0 || third.AssigneeID != 0 {
+		t.Fatalf("assignees %d %d %d, want the agent then two queued", first.AssigneeID, second.AssigneeID, third.AssigneeID)
+	}
+	admin := r.admin.User.ID
+	_, err = r.svc.Update(ctx, r.admin, first.ID, ticket.Patch{Version: first.Version, AssigneeID: &admin})
+	must(t, err)
+	got, err := r.db.GetTicket(ctx, ticket.ScopeFor(r.admin.User), second.ID)
+	must(t, err)
+	if got.AssigneeID != a.User.ID {
+		t.Errorf("after the agent's ticket went to someone else the next queued one has assignee %d, want %d", got.AssigneeID, a.User.ID)
+	}
+	b, err := r.db.CreateUser(ctx, model.User{Login: "b", Name: "b", Roles: []model.RoleGrant{{Role: model.RoleAgent, OrgUnitID: r.other}}})
+	must(t, err)
+	_, err = r.svc.SetAvailable(ctx, ticket.Caller{User: b}, true)
+	must(t, err)
+	moved, err := r.svc.Update(ctx, r.admin, third.ID, ticket.Patch{Version: third.Version, TeamID: &r.other})
+	must(t, err)
+	if moved.AssigneeID != b.ID {
+		t.Errorf("a queued ticket moved to the other team has assignee %d, want that team's agent %d", moved.AssigneeID, b.ID)
+	}
+}

@@ -80,6 +80,7 @@ func (s *Service) Update(ctx context.Context, c Caller, id int64, p Patch) (mode
 	t, err = s.save(ctx, t, changes)
 	if err == nil {
 		s.publish(ctx, bus.Event{Type: bus.TicketUpdated, OrgUnitID: t.OrgUnitID, Ticket: &t})
+		t = s.reassigned(ctx, before, t)
 	}
 	return t, err
 }

@@ -72,20 +72,33 @@ func (db *DB) AgentTeams(ctx context.Context, userID int64) ([]int64, error) {
 	return db.ids(ctx, db.read, `SELECT org_unit_id FROM user_roles WHERE user_id = ? AND role = ? ORDER BY org_unit_id`, userID, string(model.RoleAgent))
 }
 
-// EnqueueTicket queues a ticket for its team and notes it in the history.
+// EnqueueTicket queues a ticket for its team, or moves it to another
+// team's queue or priority, and notes a new team in the history.
 func (db *DB) EnqueueTicket(ctx context.Context, ticketID, teamID int64, priority string) error {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, db.q(`INSERT INTO ticket_queue (ticket_id, team_id, priority, queued_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (ticket_id) DO NOTHING`), ticketID, teamID, priority, ts(now))
-		if err != nil {
-			return fmt.Errorf("enqueue ticket %d: %w", ticketID, err)
+		var team int64
+		var prio string
+		err := tx.QueryRowContext(ctx, db.q(`SELECT team_id, priority FROM ticket_queue WHERE ticket_id = ?`), ticketID).Scan(&team, &prio)
+		switch {
+		case err == sql.ErrNoRows:
+			_, err = tx.ExecContext(ctx, db.q(`INSERT INTO ticket_queue (ticket_id, team_id, priority, queued_at) VALUES (?, ?, ?, ?)`),
+				ticketID, teamID, priority, ts(now))
+		case err == nil && (team != teamID || prio != priority):
+			_, err = tx.ExecContext(ctx, db.q(`UPDATE ticket_queue SET team_id = ?, priority = ? WHERE ticket_id = ?`), teamID, priority, ticketID)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
+		if err != nil || team == teamID {
+			return err
 		}
-		return db.appendHistory(ctx, tx, []model.TicketChange{{TicketID: ticketID, At: now, Field: "queue", To: fmt.Sprint(teamID)}})
+		return db.appendHistory(ctx, tx, []model.TicketChange{{TicketID: ticketID, At: now, Field: "queue", From: show(team), To: show(teamID)}})
 	})
+}
+
+func show(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return fmt.Sprint(id)
 }
 
 // ids runs a query of one int64 column.
