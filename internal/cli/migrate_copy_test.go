@@ -95,7 +95,7 @@ func populate(t *testing.T) string {
 	defer rv.Close()
 	n := apptest.Start(t)
 	unit := n.CreateOrgUnit(1, "售后部")
-	_, agent := n.CreateUser("li", "agent", unit)
+	agentID, agent := n.CreateUser("li", "agent", unit)
 	h := n.CreateWebhook("ERP", unit, rv.URL)
 
 	first := apptest.NewMessage("m-1", "c-1", "wang", "紧急：三楼打印机坏了")
@@ -130,6 +130,9 @@ func populate(t *testing.T) string {
 	}
 	n.Do("POST", fmt.Sprintf("/api/v1/tickets/%d/comments", tk.ID), agent, map[string]any{"body": "已派人", "public": true}, nil)
 	n.Do("POST", fmt.Sprintf("/api/v1/tickets/%d/transitions", tk.ID), agent, map[string]any{"to": "in_progress"}, nil)
+	n.Do("PUT", "/api/v1/ticket-routing", n.Token, map[string]any{"rules": []map[string]any{{"type": "incident", "team_id": unit}}}, nil)
+	n.Do("PUT", "/api/v1/me/availability", agent, map[string]any{"available": true}, nil)
+	n.Do("PUT", fmt.Sprintf("/api/v1/ticket-agents/%d/capacity", agentID), n.Token, map[string]any{"capacity": 4}, nil)
 	apptest.WaitFor(t, 10*time.Second, "requester told of the ticket", func() bool {
 		owed, err := n.App.Store.TicketsToTell(ctx, 10)
 		return err == nil && len(owed) == 0
@@ -178,6 +181,21 @@ func digest(t *testing.T, st store.Store) string {
 	}
 	if len(tickets) != 1 {
 		t.Errorf("store holds %d tickets, want 1", len(tickets))
+	}
+	routing, ok, err := st.TicketRouting(ctx)
+	add(routing, err)
+	users, err := st.ListUsers(ctx)
+	add(len(users), err)
+	available := 0
+	for _, u := range users {
+		ag, err := st.TicketAgent(ctx, u.ID)
+		add(ag, err)
+		if ag.Available && ag.Capacity == 4 {
+			available++
+		}
+	}
+	if !ok || len(routing.Rules) != 1 || available != 1 {
+		t.Errorf("routing %+v (set %v) and %d available agents of capacity 4, want one rule and one agent", routing, ok, available)
 	}
 	entries, err := st.ListAudit(ctx, 1000, false)
 	add(entries, err)

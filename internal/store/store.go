@@ -212,6 +212,7 @@ type Store interface {
 	Notifications
 	Tickets
 	TicketLoop
+	TicketRouting
 	SessionRoutes
 	Close() error
 }

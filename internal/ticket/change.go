@@ -80,6 +80,7 @@ func (s *Service) Update(ctx context.Context, c Caller, id int64, p Patch) (mode
 	t, err = s.save(ctx, t, changes)
 	if err == nil {
 		s.publish(ctx, bus.Event{Type: bus.TicketUpdated, OrgUnitID: t.OrgUnitID, Ticket: &t})
+		t = s.reassigned(ctx, before, t)
 	}
 	return t, err
 }
@@ -201,6 +202,7 @@ func (s *Service) Move(ctx context.Context, c Caller, id int64, tr Transition) (
 	t, err = s.save(ctx, t, []model.TicketChange{change})
 	if err == nil {
 		s.publish(ctx, bus.Event{Type: bus.TicketStatusChanged, OrgUnitID: t.OrgUnitID, Ticket: &t, From: string(from)})
+		s.released(ctx, t, from)
 	}
 	return t, err
 }

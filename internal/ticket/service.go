@@ -18,6 +18,7 @@ import (
 // Store is what the service needs from the database.
 type Store interface {
 	store.Tickets
+	store.TicketRouting
 	Subtree(ctx context.Context, id int64) ([]int64, error)
 	GetOrgUnit(ctx context.Context, id int64) (model.OrgUnit, error)
 	GetUser(ctx context.Context, id int64) (model.User, error)
@@ -80,6 +81,9 @@ func (s *Service) Create(ctx context.Context, c Caller, in Create) (model.Ticket
 	if err := s.admit(ctx, c, &t); err != nil {
 		return model.Ticket{}, false, err
 	}
+	if err := s.route(ctx, &t); err != nil {
+		return model.Ticket{}, false, err
+	}
 	t, created, err := s.Store.CreateTicket(ctx, store.NewTicket{Ticket: t, Sources: sources, ActorID: c.User.ID})
 	if errors.Is(err, store.ErrConflict) {
 		return t, false, errcode.SourceTaken.With("%v", err)
@@ -94,7 +98,7 @@ func (s *Service) Create(ctx context.Context, c Caller, in Create) (model.Ticket
 		return t, false, err
 	}
 	s.publish(ctx, bus.Event{Type: bus.TicketCreated, OrgUnitID: t.OrgUnitID, Ticket: &t})
-	return t, true, nil
+	return s.queue(ctx, t), true, nil
 }
 
 // admit checks a new ticket is complete, refers to what exists and may be

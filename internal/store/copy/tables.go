@@ -92,6 +92,8 @@ var Tables = []Table{
 	{Name: "ticket_history", Cols: cols("id ticket_id at actor_id field old_value new_value note"), Order: "id", Identity: true},
 	{Name: "ticket_settings", Cols: cols("name value updated_at"), Order: "name"},
 	{Name: "ticket_loop", Cols: cols("ticket_id told_version told_status card_delivery_id"), Order: "ticket_id"},
+	{Name: "ticket_agents", Cols: cols("user_id available capacity assigned_seq updated_at"), Order: "user_id", Bools: set("available")},
+	{Name: "ticket_queue", Cols: cols("ticket_id team_id priority queued_at"), Order: "ticket_id"},
 }
 
 // searchTables hold derived search terms; they are not copied but must be

@@ -65,6 +65,10 @@ func (a *API) table() []Route {
 		{"GET", "/api/v1/ticket-types", "Ticket types (built-in and admin-defined) with their lifecycle flow", "tickets", false, a.listTicketTypes},
 		{"GET", "/api/v1/priority-weights", "The priority factor weights in use and the score thresholds", "tickets", false, a.getPriorityWeights},
 		{"PUT", "/api/v1/priority-weights", "Set the priority factor weights, 0–10 each (admin)", "tickets", false, a.putPriorityWeights},
+		{"GET", "/api/v1/ticket-routing", "Routing rules (type + priority + category → team, first match wins), each team's assignment mode and the default agent capacity (admin)", "tickets", false, a.getTicketRouting},
+		{"PUT", "/api/v1/ticket-routing", "Replace the routing: rules, teams' modes (round_robin or least_loaded) and default_capacity (admin)", "tickets", false, a.putTicketRouting},
+		{"PUT", "/api/v1/me/availability", "Set whether you take new tickets ({available}); becoming available serves your teams' queues (agents)", "tickets", false, a.putMyAvailability},
+		{"PUT", "/api/v1/ticket-agents/{id}/capacity", "Set an agent's own capacity of open tickets ({capacity}, 0 for the default) (admin)", "tickets", false, a.putAgentCapacity},
 
 		{"GET", "/api/v1/alerts", "Alerts for admins (deliveries that failed for good), newest first (admin)", "notify", false, a.listAlerts},
 		{"GET", "/api/v1/audit", "Audit trail (admin, auditor)", "governance", false, a.listAudit},

@@ -1,0 +1,16 @@
+CREATE TABLE ticket_agents (
+	user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+	available BOOLEAN NOT NULL DEFAULT FALSE,
+	capacity BIGINT NOT NULL DEFAULT 0, -- 0: the routing's default capacity
+	assigned_seq BIGINT NOT NULL DEFAULT 0, -- round-robin: lowest goes next
+	updated_at BIGINT NOT NULL
+)
+--;
+CREATE TABLE ticket_queue (
+	ticket_id BIGINT PRIMARY KEY REFERENCES tickets(id),
+	team_id BIGINT NOT NULL REFERENCES org_units(id),
+	priority TEXT NOT NULL,
+	queued_at BIGINT NOT NULL
+)
+--;
+CREATE INDEX ticket_queue_team ON ticket_queue (team_id, priority, ticket_id)
