@@ -16,9 +16,6 @@ import (
 // of the new channel over the bus), Feishu hands each event to one of
 // them, and when node b stops, node a gets everything: each message once.
 func TestFeishuLongConnectionAcrossNodes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs PostgreSQL and NATS")
-	}
 	schema, nats := testsvc.FreshSchema(t), testsvc.StartNATS(t)
 	sim, baseURL := longConnPlatform(t) // after the services: stopped after the nodes
 	keys := filepath.Join(t.TempDir(), "keys.json")

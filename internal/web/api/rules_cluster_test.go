@@ -13,9 +13,6 @@ import (
 // one NATS: a rule created through node A tags messages arriving at node B,
 // which heard of the change only from the bus.
 func TestRuleChangeReachesEveryNode(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs PostgreSQL and NATS")
-	}
 	a, b := twoNodes(t)
 	h := a.CreateWebhook("ERP", 1, "")
 	if m := ingest(t, b, h, "b-before", "紧急：停机"); len(m.Tags) != 0 {

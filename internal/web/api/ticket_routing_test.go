@@ -156,9 +156,6 @@ func TestAssignmentRaceAndQueue(t *testing.T) {
 
 // TestAssignmentRaceAcrossNodes is the race on two nodes sharing PostgreSQL.
 func TestAssignmentRaceAcrossNodes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs PostgreSQL and NATS")
-	}
 	a, b := twoNodes(t)
 	raceAssignment(t, []*apptest.Node{a, b})
 }

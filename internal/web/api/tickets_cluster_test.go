@@ -35,9 +35,6 @@ func twoNodes(t *testing.T) (a, b *apptest.Node) {
 // racing on both nodes from one customer message make one ticket, and
 // tickets created at once on both nodes get distinct human numbers.
 func TestTicketsAcrossNodes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs PostgreSQL and NATS")
-	}
 	a, b := twoNodes(t)
 	h := a.CreateWebhook("app", 1, "")
 	msg := ingest(t, a, h, "m-1", "设备连不上网，很紧急")
