@@ -65,7 +65,7 @@ type match struct {
 }
 
 // dedupe compares a new ticket with the open tickets it may repeat. Above
-// the link threshold it becomes a duplicate of the best match (closed, its
+// the link threshold a ticket with a requester becomes a duplicate of the best match (closed, its
 // requester told where it went); between the thresholds the matches are
 // kept as suggestions for the agent. Only older tickets are candidates, so
 // of two similar tickets made at once on two nodes the newer always joins
@@ -81,7 +81,10 @@ func (s *Service) dedupe(ctx context.Context, t model.Ticket) model.Ticket {
 		s.warn("duplicates not checked", t.ID, err)
 		return t
 	}
-	if len(matches) > 0 && matches[0].score >= cfg.Link {
+	// Only a request someone raised is merged on its own: a ticket an agent
+	// typed without a requester may be a deliberate twin, so it is only
+	// offered the match.
+	if len(matches) > 0 && matches[0].score >= cfg.Link && t.Requester.PersonID != 0 {
 		linked, err := s.link(ctx, t, matches[0].t.ID, matches[0].score, 0)
 		if err == nil {
 			return linked

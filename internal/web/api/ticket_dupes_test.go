@@ -141,3 +141,16 @@ func TestDuplicateSuggestionsAndSettings(t *testing.T) {
 		t.Fatalf("accepted %s: status %s duplicate_of %+v suggestions %+v", c.Key, after.Status, after.DuplicateOf, after.Suggestions)
 	}
 }
+
+// Tickets an agent types without a requester are never merged on their
+// own, however alike: the repeat is only suggested.
+func TestTicketWithoutRequesterIsOnlySuggested(t *testing.T) {
+	d := newServiceDesk(t)
+	in := map[string]any{"type": "incident", "title": "机房空调告警", "org_unit_id": d.unit}
+	first := d.mustCreate(t, d.agentToken, in)
+	second := d.mustCreate(t, d.agentToken, in)
+	got := d.detail(t, second.ID)
+	if got.Status != model.TicketAccepted || got.DuplicateOf != nil || len(got.Suggestions) != 1 || got.Suggestions[0].CandidateID != first.ID {
+		t.Fatalf("second %s: status %s, duplicate_of %+v, suggestions %+v; want open with %s suggested", second.Key, got.Status, got.DuplicateOf, got.Suggestions, first.Key)
+	}
+}
