@@ -68,7 +68,12 @@ func (a *API) mostMentioned(w http.ResponseWriter, r *http.Request) {
 	}
 	p := principal(r)
 	if f.OrgUnitID != 0 {
-		if ok, err := a.inScope(r.Context(), p.Scope, f.OrgUnitID); err != nil || !ok {
+		ok, err := a.inScope(r.Context(), p.Scope, f.OrgUnitID)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		if !ok {
 			a.Audit.Deny(r, "ticket.list", "org_unit:"+strconv.FormatInt(f.OrgUnitID, 10), "filter outside the caller's org units")
 			writeJSON(w, http.StatusOK, map[string]any{"items": []mentionedItem{}})
 			return
