@@ -214,6 +214,7 @@ type Store interface {
 	TicketLoop
 	TicketRouting
 	TicketDuplicates
+	TicketSLAs
 	SessionRoutes
 	Close() error
 }
