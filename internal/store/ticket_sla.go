@@ -61,6 +61,8 @@ type TicketSLAs interface {
 	// or unfinished with its lease run out. Finished events are never
 	// claimed again.
 	ClaimSLAEvent(ctx context.Context, ev SLAEvent, owner string, now, until time.Time) (bool, error)
+	// SLAEventDone reports whether ev was finished.
+	SLAEventDone(ctx context.Context, ev SLAEvent) (bool, error)
 	// FinishSLAEvent marks ev done, and when t is given writes it (as
 	// UpdateTicket: at its version, with changes in the history) in the
 	// same transaction. ErrStale when owner lost the lease or t changed.

@@ -207,3 +207,14 @@ func addSLAFilter(w *where, f store.TicketFilter) {
 		w.add(`t.id IN (SELECT s.ticket_id FROM ticket_sla s WHERE `+slaWarned+` AND NOT `+slaBreached+`)`, now, now, now, now)
 	}
 }
+
+// SLAEventDone reports whether ev exists and was finished.
+func (db *DB) SLAEventDone(ctx context.Context, ev store.SLAEvent) (bool, error) {
+	var done int
+	err := db.read.QueryRowContext(ctx, db.q(`SELECT done FROM ticket_sla_events WHERE ticket_id = ? AND kind = ? AND cycle = ? AND n = ?`),
+		ev.TicketID, ev.Kind, ev.Cycle, ev.N).Scan(&done)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	return done == 1, err
+}

@@ -127,6 +127,12 @@ func testTicketSLAEvents(t *testing.T, s store.Store) {
 	if last := h[len(h)-1]; last.Field != "priority" || last.Note != "SLA breach" {
 		t.Errorf("last history entry %+v, want the escalation", last)
 	}
+	if done, err := s.SLAEventDone(ctx, ev); err != nil || !done {
+		t.Errorf("finished event done = %v, %v", done, err)
+	}
+	if done, _ := s.SLAEventDone(ctx, store.SLAEvent{TicketID: tk.ID, Kind: "other"}); done {
+		t.Error("an event never claimed is done")
+	}
 	much := later.Add(time.Hour)
 	if ok, _ := s.ClaimSLAEvent(ctx, ev, "y", much, much.Add(time.Minute)); ok {
 		t.Error("a finished event was claimed again")

@@ -75,6 +75,10 @@ func (a *API) table() []Route {
 		{"POST", "/api/v1/tickets/{id}/duplicate-suggestions/{candidate_id}", "Accept (merge into the candidate) or dismiss a duplicate suggestion ({decision: accept|dismiss})", "tickets", false, a.decideDuplicate},
 		{"GET", "/api/v1/ticket-duplicates", "Duplicate detection settings: enabled, suggest and link thresholds (0–1), window_days, candidates, types", "tickets", false, a.getDuplicateSettings},
 		{"PUT", "/api/v1/ticket-duplicates", "Replace the duplicate detection settings (admin)", "tickets", false, a.putDuplicateSettings},
+		{"GET", "/api/v1/sla-policies", "SLA policies (type + priority → first-response and resolution targets on a calendar, warning, reminders, reassignment on breach; first match wins) (admin)", "tickets", false, a.getSLAPolicies},
+		{"PUT", "/api/v1/sla-policies", "Replace the SLA policies; tickets take new targets on their next change (admin)", "tickets", false, a.putSLAPolicies},
+		{"GET", "/api/v1/sla-calendars", "Business-hours calendars for SLA clocks: working days, hours with breaks, time zone, holidays and make-up workdays (调休) (admin)", "tickets", false, a.getSLACalendars},
+		{"PUT", "/api/v1/sla-calendars", "Replace the business-hours calendars; a calendar a policy uses cannot be removed (admin)", "tickets", false, a.putSLACalendars},
 
 		{"GET", "/api/v1/alerts", "Alerts for admins (deliveries that failed for good), newest first (admin)", "notify", false, a.listAlerts},
 		{"GET", "/api/v1/audit", "Audit trail (admin, auditor)", "governance", false, a.listAudit},
