@@ -248,3 +248,40 @@ func TestSLABreachOnceAcrossNodes(t *testing.T) {
 	stop()
 	wg.Wait()
 }
+
+// TestSLAPriorityAndFirstResponse checks a public comment is the first
+// response, and raising the priority takes the tighter policy's targets.
+func TestSLAPriorityAndFirstResponse(t *testing.T) {
+	d := newSLADesk(t, apptest.Start(t))
+	pols := []any{
+		map[string]any{"name": "urgent", "priority": "P1", "first_response": "15m", "resolution": "10m", "calendar": "24x7"},
+		map[string]any{"name": "normal", "first_response": "1h", "resolution": "1h", "calendar": "24x7"},
+	}
+	if st := d.n.Do("PUT", "/api/v1/sla-policies", d.n.Token, map[string]any{"policies": pols}, nil); st != http.StatusOK {
+		t.Fatalf("put policies: %d", st)
+	}
+	tk := d.create(t, "邮件发不出去")
+	if s := d.detail(t, tk.ID).SLA; s.Policy != "normal" || s.ResolutionDue.Sub(tk.CreatedAt).Round(time.Minute) != time.Hour {
+		t.Fatalf("P3 ticket sla = %+v, want policy normal, due in 1h", s)
+	}
+	path := fmt.Sprintf("/api/v1/tickets/%d/comments", tk.ID)
+	if st := d.n.Do("POST", path, d.agentToken, map[string]any{"body": "正在排查", "public": false}, nil); st != http.StatusCreated && st != http.StatusOK {
+		t.Fatalf("internal comment: %d", st)
+	}
+	if s := d.detail(t, tk.ID).SLA; s.FirstResponseAt != nil {
+		t.Errorf("an internal comment counted as the first response: %+v", s)
+	}
+	d.n.Do("POST", path, d.agentToken, map[string]any{"body": "您好，已收到，正在处理", "public": true}, nil)
+	if s := d.detail(t, tk.ID).SLA; s.FirstResponseAt == nil || s.FirstResponseBreached {
+		t.Errorf("after a public comment: sla = %+v, want first response met in time", s)
+	}
+	factors := map[string]int{"users_affected": 5, "severity": 5, "business_relevance": 5, "effort": 1, "strategic_fit": 5}
+	var up model.Ticket
+	st := d.n.Do("PATCH", fmt.Sprintf("/api/v1/tickets/%d", tk.ID), d.agentToken, map[string]any{"version": tk.Version, "factors": factors}, &up)
+	if st != http.StatusOK || up.Priority != "P1" {
+		t.Fatalf("rescore: %d priority %s", st, up.Priority)
+	}
+	if s := d.detail(t, tk.ID).SLA; s.Policy != "urgent" || s.ResolutionDue.Sub(tk.CreatedAt).Round(time.Minute) != 10*time.Minute {
+		t.Errorf("P1 ticket sla = %+v, want policy urgent, due 10m after creation", s)
+	}
+}
