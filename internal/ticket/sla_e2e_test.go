@@ -285,3 +285,40 @@ func TestSLAPriorityAndFirstResponse(t *testing.T) {
 		t.Errorf("P1 ticket sla = %+v, want policy urgent, due 10m after creation", s)
 	}
 }
+
+// TestSLARemindersWithInjectedClock moves the timer's clock instead of
+// waiting: overdue reminders go to the assignee every remind_every (the
+// latest only, when several passed unseen), and stop at 已解决.
+func TestSLARemindersWithInjectedClock(t *testing.T) {
+	d := newSLADesk(t, apptest.Start(t))
+	d.policy(t, map[string]any{"name": "slow", "type": "incident", "resolution": "1m", "remind_every": "10m", "calendar": "24x7"})
+	tk := d.create(t, "报表导出失败")
+	timer := d.n.App.SLATimer
+	start := time.Now()
+	at := func(after time.Duration) {
+		timer.SetClock(func() time.Time { return start.Add(after) })
+		if err := timer.Pass(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at(26 * time.Minute) // breach at 1m, reminders due at 11m and 21m
+	apptest.WaitFor(t, 5*time.Second, "reminder #2 to the assignee", func() bool { return d.count("agent-dm", "Overdue #2", tk.Key) == 1 })
+	if d.count("agent-dm", "Overdue #1") != 0 || d.count("agent-dm", "Warning") != 0 {
+		t.Errorf("assignee got a stale reminder or a warning after the breach: %q", d.chat.in("agent-dm"))
+	}
+	at(32 * time.Minute)
+	apptest.WaitFor(t, 5*time.Second, "reminder #3", func() bool { return d.count("agent-dm", "Overdue #3", tk.Key) == 1 })
+	path := fmt.Sprintf("/api/v1/tickets/%d/transitions", tk.ID)
+	if st := d.n.Do("POST", path, d.agentToken, map[string]any{"to": "resolved"}, nil); st != http.StatusOK {
+		t.Fatalf("resolve: %d", st)
+	}
+	at(33 * time.Minute) // picks up the resolution
+	at(60 * time.Minute)
+	time.Sleep(500 * time.Millisecond)
+	if n := d.count("agent-dm", "Overdue"); n != 2 {
+		t.Errorf("assignee got %d reminders, want 2 (none after resolution): %q", n, d.chat.in("agent-dm"))
+	}
+	if n := d.count("lead-dm", "Breach", tk.Key); n != 1 {
+		t.Errorf("lead told of the breach %d times, want once", n)
+	}
+}
