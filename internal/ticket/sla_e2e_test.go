@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -77,15 +76,6 @@ func (d *slaDesk) count(dest string, want ...string) int {
 		}
 	}
 	return n
-}
-
-func containsAll(s string, want []string) bool {
-	for _, w := range want {
-		if !strings.Contains(s, w) {
-			return false
-		}
-	}
-	return true
 }
 
 func historyOf(det ticket.Detail, field, to string) []model.TicketChange {
