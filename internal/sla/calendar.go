@@ -144,6 +144,10 @@ func (k *Clock) midnight(t time.Time) time.Time {
 // working days lie in the past cannot loop forever.
 const maxDays = 3660
 
+// Windows are offsets from local midnight, so on the day a zone changes
+// its clocks (not Asia/Shanghai, which has no DST) a window is off by the
+// change; calendars are meant for office hours, not those nights.
+
 // Add returns the moment when d of business time has passed after start.
 // A start outside working hours begins at the next working moment; d = 0
 // returns start itself.

@@ -165,8 +165,8 @@ func TestSLAPauseWhileWaiting(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond)
 	move("in_progress")
 	after := d.detail(t, tk.ID).SLA
-	if ext := after.ResolutionDue.Sub(due0); after.Paused || ext < 1500*time.Millisecond || ext > 3*time.Second {
-		t.Errorf("resumed: due moved by %v (paused %v), want about 1.5s and running", ext, after.Paused)
+	if ext := after.ResolutionDue.Sub(due0); after.Paused || ext < 1500*time.Millisecond || ext > 10*time.Second {
+		t.Errorf("resumed: due moved by %v (paused %v), want the 1.5s (and a little) paused, and running", ext, after.Paused)
 	}
 }
 
