@@ -16,43 +16,46 @@ import (
 // UpdateTicket writes t whole if t.Version is still current.
 func (db *DB) UpdateTicket(ctx context.Context, t model.Ticket, changes []model.TicketChange) (model.Ticket, error) {
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	t.UpdatedAt = now
-	vals, err := db.ticketValues(&t)
+	err := db.tx(ctx, func(tx *sql.Tx) error { return db.writeTicket(ctx, tx, &t, changes, now) })
 	if err != nil {
-		return t, err
+		return t, fmt.Errorf("update ticket %d: %w", t.ID, err)
+	}
+	t.Version++
+	return t, nil
+}
+
+// writeTicket is UpdateTicket inside tx; t.Version is still the old one after.
+func (db *DB) writeTicket(ctx context.Context, tx *sql.Tx, t *model.Ticket, changes []model.TicketChange, now time.Time) error {
+	t.UpdatedAt = now
+	vals, err := db.ticketValues(t)
+	if err != nil {
+		return err
 	}
 	set := make([]string, len(ticketWriteCols))
 	for i, c := range ticketWriteCols {
 		set[i] = c + " = ?"
 	}
 	q := `UPDATE tickets SET ` + strings.Join(set, ", ") + `, version = version + 1 WHERE id = ? AND version = ?`
-	err = db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, db.q(q), append(vals, t.ID, t.Version)...)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return db.whyNotUpdated(ctx, tx, t)
-		}
-		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM ticket_tags WHERE ticket_id = ?`), t.ID); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM ticket_watchers WHERE ticket_id = ?`), t.ID); err != nil {
-			return err
-		}
-		if err := db.writeTicketSets(ctx, tx, &t); err != nil {
-			return err
-		}
-		for i := range changes {
-			changes[i].TicketID, changes[i].At = t.ID, now
-		}
-		return db.appendHistory(ctx, tx, changes)
-	})
+	res, err := tx.ExecContext(ctx, db.q(q), append(vals, t.ID, t.Version)...)
 	if err != nil {
-		return t, fmt.Errorf("update ticket %d: %w", t.ID, err)
+		return err
 	}
-	t.Version++
-	return t, nil
+	if n, _ := res.RowsAffected(); n == 0 {
+		return db.whyNotUpdated(ctx, tx, *t)
+	}
+	if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM ticket_tags WHERE ticket_id = ?`), t.ID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM ticket_watchers WHERE ticket_id = ?`), t.ID); err != nil {
+		return err
+	}
+	if err := db.writeTicketSets(ctx, tx, t); err != nil {
+		return err
+	}
+	for i := range changes {
+		changes[i].TicketID, changes[i].At = t.ID, now
+	}
+	return db.appendHistory(ctx, tx, changes)
 }
 
 func (db *DB) whyNotUpdated(ctx context.Context, tx *sql.Tx, t model.Ticket) error {
