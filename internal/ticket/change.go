@@ -240,6 +240,9 @@ type Detail struct {
 	Sources  []model.TicketSource  `json:"sources"`
 	Comments []model.TicketComment `json:"comments"`
 	History  []model.TicketChange  `json:"history"`
+	// Attachments are the files of the source messages, each with the
+	// message it came in and its index there (for the download link).
+	Attachments []SourceAttachment `json:"attachments"`
 }
 
 // Get returns a ticket's detail. Internal comments are for the staff of
@@ -268,5 +271,6 @@ func (s *Service) Get(ctx context.Context, c Caller, id int64) (Detail, error) {
 	if d.History, err = s.Store.TicketHistory(ctx, id); err != nil {
 		return d, fmt.Errorf("ticket %d: history: %w", id, err)
 	}
-	return d, nil
+	d.Attachments, err = s.attachments(ctx, c, d.Sources)
+	return d, err
 }

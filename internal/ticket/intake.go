@@ -134,3 +134,30 @@ func cloneFields(f map[string]string) map[string]string {
 	}
 	return out
 }
+
+// SourceAttachment is a file that came with one of a ticket's messages.
+type SourceAttachment struct {
+	MessageID int64 `json:"message_id"`
+	Index     int   `json:"index"` // GET /api/v1/messages/{message_id}/attachments/{index}
+	model.Attachment
+}
+
+// attachments lists the files of the source messages the caller may read;
+// a message outside their scope (another department's, confidential) is
+// left out rather than failing the ticket.
+func (s *Service) attachments(ctx context.Context, c Caller, sources []model.TicketSource) ([]SourceAttachment, error) {
+	out := []SourceAttachment{}
+	for _, src := range sources {
+		m, err := s.Store.GetMessage(ctx, c.MessageScope, src.MessageID, 0)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for i, a := range m.Attachments {
+			out = append(out, SourceAttachment{MessageID: m.ID, Index: i, Attachment: a})
+		}
+	}
+	return out, nil
+}

@@ -69,6 +69,8 @@ func (a *API) table() []Route {
 		{"PUT", "/api/v1/ticket-routing", "Replace the routing: rules, teams' modes (round_robin or least_loaded) and default_capacity (admin)", "tickets", false, a.putTicketRouting},
 		{"PUT", "/api/v1/me/availability", "Set whether you take new tickets ({available}); becoming available serves your teams' queues (agents)", "tickets", false, a.putMyAvailability},
 		{"PUT", "/api/v1/ticket-agents/{id}/capacity", "Set an agent's own capacity of open tickets ({capacity}, 0 for the default) (admin)", "tickets", false, a.putAgentCapacity},
+		{"GET", "/api/v1/ticket-extractors", "The extractors that pull key facts (order number, phone, …) out of source messages into ticket fields, or the built-in ones (admin)", "tickets", false, a.getTicketExtractors},
+		{"PUT", "/api/v1/ticket-extractors", "Replace the extractors ({extractors: [{name, label, pattern}]}); each pattern must compile, its first group (or whole match) is the value (admin)", "tickets", false, a.putTicketExtractors},
 
 		{"GET", "/api/v1/alerts", "Alerts for admins (deliveries that failed for good), newest first (admin)", "notify", false, a.listAlerts},
 		{"GET", "/api/v1/audit", "Audit trail (admin, auditor)", "governance", false, a.listAudit},
