@@ -1,10 +1,13 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
+	"switchboard/internal/errcode"
 	"switchboard/internal/model"
+	"switchboard/internal/ticket"
 )
 
 // extractorsDoc is GET/PUT /api/v1/ticket-extractors.
@@ -45,4 +48,31 @@ func (a *API) putTicketExtractors(w http.ResponseWriter, r *http.Request) {
 	}
 	a.Audit.Record(r, "ticket.extractors", "ticket_extractors", true, strconv.Itoa(len(in.Extractors))+" extractors")
 	writeJSON(w, http.StatusOK, extractorsDoc{Extractors: in.Extractors})
+}
+
+// CreateTicket creates a ticket for the console as POST /api/v1/tickets
+// does (audited, idempotent by source message); created is false when the
+// messages already belong to a ticket, which is returned.
+func (a *API) CreateTicket(r *http.Request, in ticket.Create) (model.Ticket, bool, error) {
+	t, created, err := a.tickets.Create(r.Context(), caller(r), in)
+	if err != nil {
+		if errors.Is(err, errcode.Forbidden) {
+			a.Audit.Deny(r, "ticket.create", ticketResource(0), err.Error())
+		}
+		return t, false, err
+	}
+	if created {
+		a.Audit.Record(r, "ticket.create", ticketResource(t.ID), true, t.Key+" "+t.Type)
+	}
+	return t, created, nil
+}
+
+// Ticket returns a ticket the caller may see, for the console.
+func (a *API) Ticket(r *http.Request, id int64) (model.Ticket, error) {
+	return a.Store.GetTicket(r.Context(), ticket.ScopeFor(principal(r).User), id)
+}
+
+// TicketTypes lists the ticket types, for the console's forms.
+func (a *API) TicketTypes(r *http.Request) ([]model.TicketType, error) {
+	return a.Store.TicketTypes(r.Context())
 }
