@@ -81,7 +81,7 @@ func TestRuleMakesTicketAndFollowUpJoinsIt(t *testing.T) {
 	apptest.WaitFor(t, 5*time.Second, "the follow-up as a second source", func() bool { return len(d.detail(t, tk.ID).Sources) == 2 })
 
 	d.say(t, "m1", "设备连不上网，很紧急，订单号 SB20261202") // re-delivered
-	d.say(t, "m3", "进度")                          // answered, not appended
+	d.say(t, "m3", "进度")                        // answered, not appended
 	d.told(t, 2, tk.Key)
 	time.Sleep(500 * time.Millisecond)
 	if ts := d.tickets(t); len(ts) != 1 {

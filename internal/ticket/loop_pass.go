@@ -27,6 +27,14 @@ const chatGrace = 2 * time.Second
 // chatBatch bounds the messages one pass reads.
 const chatBatch = 500
 
+// chatGap spaces passes while messages pour in (every commit wakes the
+// pass): at most a few queries a second, whatever the ingest rate.
+const chatGap = 50 * time.Millisecond
+
+// chatAdvanceEvery spaces the cursor's writes; a cursor behind only means
+// a restarted node looks at a few handled messages again, which is harmless.
+const chatAdvanceEvery = time.Second
+
 type chatMark struct {
 	at time.Time
 	id int64
@@ -34,11 +42,12 @@ type chatMark struct {
 
 // chatState is this node's progress above the durable cursor.
 type chatState struct {
-	mu    sync.Mutex
-	wake  chan struct{}
-	marks []chatMark     // (when seen, highest message id then), oldest first
-	done  map[int64]bool // handled here, above the cursor
-	Grace time.Duration  // chatGrace unless a test shortens it
+	mu       sync.Mutex
+	wake     chan struct{}
+	marks    []chatMark     // (when seen, highest message id then), oldest first
+	done     map[int64]bool // handled here, above the cursor
+	advanced time.Time      // when this node last wrote the cursor
+	Grace    time.Duration  // chatGrace unless a test shortens it
 }
 
 func newChatState() *chatState {
@@ -77,6 +86,11 @@ func (l *Loop) runChat(ctx context.Context) {
 		}
 		if more {
 			l.WakeChat()
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(chatGap):
 		}
 		select {
 		case <-ctx.Done():
@@ -121,15 +135,17 @@ func (l *Loop) Converse(ctx context.Context) (more bool, err error) {
 	if len(msgs) == chatBatch {
 		upTo = min(upTo, msgs[len(msgs)-1].ID)
 	}
-	if upTo <= cursor {
-		return len(msgs) == chatBatch, nil
+	full := len(msgs) == chatBatch
+	if upTo <= cursor || (!full && time.Since(c.advanced) < chatAdvanceEvery) {
+		return full, nil
 	}
+	c.advanced = time.Now()
 	for id := range c.done {
 		if id <= upTo {
 			delete(c.done, id)
 		}
 	}
-	return len(msgs) == chatBatch, l.St.AdvanceTicketChatCursor(ctx, upTo)
+	return full, l.St.AdvanceTicketChatCursor(ctx, upTo)
 }
 
 // hear handles one message of a conversation with live tickets: a chat

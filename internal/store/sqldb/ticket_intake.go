@@ -43,15 +43,16 @@ func (db *DB) AppendTicketSource(ctx context.Context, t model.Ticket, src model.
 // conversations of live tickets, leaving out those a rule makes a task or
 // a ticket of (the rule's own intent decides what becomes of them). The conversation list is small (tickets
 // not yet closed), so the messages are found through their
-// (conversation_id, id) index rather than by reading every new message.
+// (conversation_id, id) index rather than by reading every new message,
+// and the live tickets through a partial index (tickets_live_conv), whose
+// condition the query repeats literally so both databases can use it.
 func (db *DB) TicketChatMessages(ctx context.Context, after int64, limit int) ([]model.Message, error) {
 	return db.queryMessages(ctx, db.d.Rebind(`SELECT `+messageCols+` FROM messages m
 		WHERE m.id > ? AND m.direction = ? AND m.conversation_id IN (SELECT t.requester_conversation_id FROM tickets t
-			WHERE t.requester_conversation_id IS NOT NULL AND t.status NOT IN (?, ?))
+			WHERE t.requester_conversation_id IS NOT NULL AND t.status NOT IN ('closed', 'cancelled'))
 		AND NOT EXISTS (SELECT 1 FROM notify_intents i WHERE i.message_id = m.id
 			AND (i.request LIKE '%"task":{%' OR i.request LIKE '%"ticket":{%'))
-		ORDER BY m.id LIMIT ?`), 0, 0, after, string(model.Inbound),
-		string(model.TicketClosed), string(model.TicketCancelled), limit)
+		ORDER BY m.id LIMIT ?`), 0, 0, after, string(model.Inbound), limit)
 }
 
 // LastMessageID is the highest message id.

@@ -4,3 +4,5 @@ CREATE TABLE ticket_chat_cursor (
 )
 --;
 INSERT INTO ticket_chat_cursor (id, message_id) SELECT 1, COALESCE(MAX(id), 0) FROM messages
+--;
+CREATE INDEX tickets_live_conv ON tickets (requester_conversation_id) WHERE requester_conversation_id IS NOT NULL AND status NOT IN ('closed', 'cancelled')
