@@ -81,6 +81,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TicketTypesAndWeights", testTicketTypesAndWeights},
 		{"TicketLoop", testTicketLoop},
 		{"TicketRoutingSettings", testTicketRoutingSettings},
+		{"TicketQueueWork", testTicketQueueWork},
 		{"TicketAssignQueue", testTicketAssignQueue},
 		{"TicketRoundRobin", testTicketRoundRobin},
 		{"TicketConcurrentAssign", testTicketConcurrentAssign},
