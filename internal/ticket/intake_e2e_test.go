@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"switchboard/internal/app"
 	"switchboard/internal/apptest"
+	"switchboard/internal/auth"
+	"switchboard/internal/config"
 	"switchboard/internal/model"
 	"switchboard/internal/store"
 	"switchboard/internal/ticket"
@@ -148,5 +151,52 @@ func TestChatPassAnswersMessagesItWasNeverToldOf(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if got := d.chat.in(d.conv); len(got) != 2 {
 		t.Fatalf("customer got %d messages, want 2 (已受理, one progress answer): %q", len(got), got)
+	}
+}
+
+// A crash right after the intake commit: the message is stored but no
+// node handled it. The node that starts next answers it from the cursor,
+// and answers nothing it had answered before the crash.
+func TestChatPassResumesAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	onDir := func(c *config.Config) { c.DataDir = dir }
+	n := apptest.Start(t, onDir)
+	unit := n.CreateOrgUnit(1, "客服部")
+	d := &desk{n: n, chat: newChat(t), conv: "conv-cust-1"}
+	d.hook = n.CreateWebhook("客户群", unit, d.chat.srv.URL)
+	d.agent, d.token = n.CreateUser("li", "agent", unit)
+	tk := d.open(t, "incident", "m1", "网络断了")
+	d.told(t, 1, "已受理")
+	m2 := d.say(t, "m2", "进度")
+	d.told(t, 2, tk.Key)
+	ctx := context.Background()
+	apptest.WaitFor(t, 5*time.Second, "the cursor past 进度", func() bool {
+		c, err := n.App.Store.TicketChatCursor(ctx)
+		return err == nil && c >= m2.ID
+	})
+	n.Stop()
+
+	// Committed, then the node died before anything handled it.
+	st, _, err := app.OpenStore(ctx, n.App.Cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	env := model.Envelope{ChannelID: d.hook.ID, ExternalID: "m3", ConvID: d.conv, SenderID: "cust-1", SenderName: "cust-1",
+		Kind: model.KindText, Text: "进度", SentAt: now, ReceivedAt: now}
+	if _, _, err := st.AcceptInbox(ctx, []store.InboxEntry{{Envelope: env, Target: &store.Target{OrgUnitID: unit, Kind: "webhook"}}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	d.n = apptest.Start(t, onDir)
+	d.n.Token, _, err = auth.CreateToken(ctx, d.n.App.Store, 1, "after restart", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.told(t, 3, tk.Key, "网络断了")
+	time.Sleep(500 * time.Millisecond)
+	if got := d.chat.in(d.conv); len(got) != 3 {
+		t.Fatalf("customer got %d messages, want 3 (已受理 and one answer to each 进度): %q", len(got), got)
 	}
 }
