@@ -240,6 +240,7 @@ type Detail struct {
 	Sources  []model.TicketSource  `json:"sources"`
 	Comments []model.TicketComment `json:"comments"`
 	History  []model.TicketChange  `json:"history"`
+	Duplicates
 	// Attachments are the files of the source messages, each with the
 	// message it came in and its index there (for the download link).
 	Attachments []SourceAttachment `json:"attachments"`
@@ -270,6 +271,9 @@ func (s *Service) Get(ctx context.Context, c Caller, id int64) (Detail, error) {
 	}
 	if d.History, err = s.Store.TicketHistory(ctx, id); err != nil {
 		return d, fmt.Errorf("ticket %d: history: %w", id, err)
+	}
+	if d.Duplicates, err = s.duplicates(ctx, c, t, staff); err != nil {
+		return d, err
 	}
 	d.Attachments, err = s.attachments(ctx, c, d.Sources)
 	return d, err

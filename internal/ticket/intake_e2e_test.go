@@ -2,7 +2,6 @@ package ticket_test
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -17,22 +16,6 @@ import (
 	"switchboard/internal/store"
 	"switchboard/internal/ticket"
 )
-
-// ticketDetail is GET /api/v1/tickets/{id}.
-type ticketDetail struct {
-	model.Ticket
-	Sources []model.TicketSource `json:"sources"`
-	History []model.TicketChange `json:"history"`
-}
-
-func (d *desk) detail(t *testing.T, id int64) ticketDetail {
-	t.Helper()
-	var td ticketDetail
-	if st := d.n.Do("GET", fmt.Sprintf("/api/v1/tickets/%d", id), d.n.Token, nil, &td); st != http.StatusOK {
-		t.Fatalf("get ticket %d: %d", id, st)
-	}
-	return td
-}
 
 func (d *desk) tickets(t *testing.T) []model.Ticket {
 	t.Helper()

@@ -69,6 +69,12 @@ func (a *API) table() []Route {
 		{"PUT", "/api/v1/ticket-routing", "Replace the routing: rules, teams' modes (round_robin or least_loaded) and default_capacity (admin)", "tickets", false, a.putTicketRouting},
 		{"PUT", "/api/v1/me/availability", "Set whether you take new tickets ({available}); becoming available serves your teams' queues (agents)", "tickets", false, a.putMyAvailability},
 		{"PUT", "/api/v1/ticket-agents/{id}/capacity", "Set an agent's own capacity of open tickets ({capacity}, 0 for the default) (admin)", "tickets", false, a.putAgentCapacity},
+		{"GET", "/api/v1/tickets/most-mentioned", "Tickets in scope that are no duplicate, most mentioned first (each duplicate merged in is one more mention), with who raised them; filters type, status (default: open ones), org_unit_id, limit", "tickets", false, a.mostMentioned},
+		{"POST", "/api/v1/tickets/{id}/merge", "Merge a ticket into another ({into}) as its duplicate: it is closed, its requester told, and it counts as a mention; self, cycles and closed targets are refused (SB-2131…2134)", "tickets", false, a.mergeTicket},
+		{"POST", "/api/v1/tickets/{id}/split", "Move some source messages to a new ticket with the same requester ({source_message_ids, title, type}); history on both (SB-2135)", "tickets", false, a.splitTicket},
+		{"POST", "/api/v1/tickets/{id}/duplicate-suggestions/{candidate_id}", "Accept (merge into the candidate) or dismiss a duplicate suggestion ({decision: accept|dismiss})", "tickets", false, a.decideDuplicate},
+		{"GET", "/api/v1/ticket-duplicates", "Duplicate detection settings: enabled, suggest and link thresholds (0–1), window_days, candidates, types", "tickets", false, a.getDuplicateSettings},
+		{"PUT", "/api/v1/ticket-duplicates", "Replace the duplicate detection settings (admin)", "tickets", false, a.putDuplicateSettings},
 		{"GET", "/api/v1/ticket-extractors", "The extractors that pull key facts (order number, phone, …) out of source messages into ticket fields, or the built-in ones (admin)", "tickets", false, a.getTicketExtractors},
 		{"PUT", "/api/v1/ticket-extractors", "Replace the extractors ({extractors: [{name, label, pattern}]}); each pattern must compile, its first group (or whole match) is the value (admin)", "tickets", false, a.putTicketExtractors},
 
