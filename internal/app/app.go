@@ -145,7 +145,8 @@ func (a *App) build() {
 		BaseBackoff: cfg.DeliveryBackoff, BreakerThreshold: cfg.BreakerThreshold, BreakerCooldown: cfg.BreakerCooldown},
 		a.Store, a.Channels, a.Metrics, log)
 	a.Notifier = notify.New(notify.Config{Owner: cfg.NodeID, Lease: cfg.LeaseDuration, PublicURL: cfg.PublicURL,
-		Enqueued: a.Dispatcher.Wake, Tasks: ruleTasks{&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}}}, a.Store, log)
+		Enqueued: a.Dispatcher.Wake, Tasks: ruleTasks{&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}},
+		Tickets: ruleTickets{&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}, a.Store}}, a.Store, log)
 	a.TicketLoop = ticket.NewLoop(&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}, a.Store, a.Dispatcher.Wake, log)
 	a.SLATimer = ticket.NewSLATimer(&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}, a.Store, a.Notifier, cfg.NodeID, log)
 	a.Enricher = enrich.New(enrich.Config{Owner: cfg.NodeID}, a.Store, a.Channels, blobs, a.Metrics.Registry, log)

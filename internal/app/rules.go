@@ -50,13 +50,16 @@ func (r *ruleSet) annotate(m *model.Message) {
 // Urgent and P1 imply "now" even when no rule said notify.
 func notifyRequest(o rules.Outcome) *model.NotifyRequest {
 	urgent := o.Urgent || o.Priority == "P1"
-	if o.Notify == "" && !urgent && o.AutoReply == "" && o.Task == nil {
+	if o.Notify == "" && !urgent && o.AutoReply == "" && o.Task == nil && o.Ticket == nil {
 		return nil
 	}
 	r := &model.NotifyRequest{Mode: o.Notify, Urgent: o.Urgent, Priority: o.Priority,
 		DigestInterval: time.Duration(o.DigestInterval), RuleIDs: o.RuleIDs, AutoReply: o.AutoReply, Via: o.Via}
 	if o.Task != nil {
 		r.Task = &model.TaskRequest{Title: o.Task.Title, Deadline: o.Task.Deadline.D()}
+	}
+	if o.Ticket != nil {
+		r.Ticket = o.Ticket.Request()
 	}
 	if urgent {
 		r.Mode = model.NotifyNow

@@ -75,6 +75,8 @@ var (
 	BadWeights      = def("SB-2106", http.StatusUnprocessableEntity, "bad_weights", "priority weights are 0 to 10 each, at least one above 0")
 	SourceTaken     = def("SB-2107", http.StatusConflict, "source_taken", "the source messages already belong to different tickets")
 	BadTicketField  = def("SB-2108", http.StatusUnprocessableEntity, "bad_ticket_field", "a ticket field has an invalid value")
+	BadExtractor    = def("SB-2110", http.StatusUnprocessableEntity, "bad_extractor", "a ticket extractor is invalid (name, label or pattern)")
+	BadRuleTicket   = def("SB-2111", http.StatusUnprocessableEntity, "bad_rule_ticket", "a rule's ticket action names an unknown ticket type or team")
 	Unauthenticated = def("SB-3001", http.StatusUnauthorized, "unauthenticated", "sign in or send a valid API token")
 	BadCredentials  = def("SB-3002", http.StatusUnauthorized, "bad_credentials", "wrong login or password")
 	Forbidden       = def("SB-3003", http.StatusForbidden, "forbidden", "you do not have permission for this")

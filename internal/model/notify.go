@@ -32,6 +32,8 @@ type NotifyRequest struct {
 	Via []int64 `json:"via,omitempty"`
 	// Task asks for a follow-up task made from the message.
 	Task *TaskRequest `json:"task,omitempty"`
+	// Ticket asks for the message to become a ticket (or join its sender's open one).
+	Ticket *TicketRequest `json:"ticket,omitempty"`
 }
 
 // TaskRequest is a rule's "create a follow-up task": its title and the

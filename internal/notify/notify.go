@@ -42,6 +42,14 @@ type Config struct {
 	Enqueued func()
 	// Tasks makes the follow-up tasks rules ask for; nil ignores them.
 	Tasks TaskMaker
+	// Tickets makes the tickets rules ask for; nil ignores them.
+	Tickets TicketMaker
+}
+
+// TicketMaker turns a message into a ticket, or joins it to its sender's
+// open one. It must be idempotent by message, like TaskMaker.
+type TicketMaker interface {
+	MakeTicket(ctx context.Context, msg model.Message, req model.TicketRequest) error
 }
 
 // TaskMaker turns a message into a follow-up task due at due. It must be
@@ -143,9 +151,16 @@ func (e *Engine) resolve(ctx context.Context, in model.NotifyIntent, now time.Ti
 	if err != nil {
 		return err
 	}
-	if t := in.Request.Task; t != nil && e.cfg.Tasks != nil {
+	// A message is the source of one ticket at most: when rules ask for
+	// both, the ticket wins (a task is a ticket too).
+	if t := in.Request.Task; t != nil && e.cfg.Tasks != nil && in.Request.Ticket == nil {
 		if err := e.cfg.Tasks.MakeTask(ctx, msg, t.Title, msg.SentAt.Add(t.Deadline)); err != nil {
 			return fmt.Errorf("follow-up task: %w", err)
+		}
+	}
+	if t := in.Request.Ticket; t != nil && e.cfg.Tickets != nil {
+		if err := e.cfg.Tickets.MakeTicket(ctx, msg, *t); err != nil {
+			return fmt.Errorf("ticket: %w", err)
 		}
 	}
 	if in.Request.AutoReply != "" {

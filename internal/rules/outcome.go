@@ -11,24 +11,25 @@ import (
 //   - tags and routes: union, in rule order, without repeats;
 //   - priority: the most urgent (P1 beats P4); urgent and confidential: any rule;
 //   - notify: "now" beats "digest"; with digest the shortest interval wins;
-//   - category, task, retention class, auto-reply: the first rule that sets
+//   - category, task, ticket, retention class, auto-reply: the first rule that sets
 //     one — at most one task and one reply per message keeps effects idempotent,
 //     and earlier rules are the more specific by convention.
 type Outcome struct {
-	RuleIDs        []int64  `json:"rule_ids"` // matched rules in order
-	Tags           []string `json:"tags,omitempty"`
-	Category       string   `json:"category,omitempty"`
-	Priority       string   `json:"priority,omitempty"`
-	Urgent         bool     `json:"urgent,omitempty"`
-	Routes         []Route  `json:"routes,omitempty"`
-	Notify         string   `json:"notify,omitempty"`
-	DigestInterval Duration `json:"digest_interval,omitempty"` // set when Notify is digest
-	Task           *Task    `json:"task,omitempty"`
-	RetentionClass string   `json:"retention_class,omitempty"`
-	Confidential   bool     `json:"confidential,omitempty"`
-	AutoReply      string   `json:"auto_reply,omitempty"`
-	Via            []int64  `json:"via,omitempty"`        // the first rule's channel order for notifications
-	StoppedBy      int64    `json:"stopped_by,omitempty"` // id of the rule whose Stop ended evaluation
+	RuleIDs        []int64       `json:"rule_ids"` // matched rules in order
+	Tags           []string      `json:"tags,omitempty"`
+	Category       string        `json:"category,omitempty"`
+	Priority       string        `json:"priority,omitempty"`
+	Urgent         bool          `json:"urgent,omitempty"`
+	Routes         []Route       `json:"routes,omitempty"`
+	Notify         string        `json:"notify,omitempty"`
+	DigestInterval Duration      `json:"digest_interval,omitempty"` // set when Notify is digest
+	Task           *Task         `json:"task,omitempty"`
+	Ticket         *TicketAction `json:"ticket,omitempty"`
+	RetentionClass string        `json:"retention_class,omitempty"`
+	Confidential   bool          `json:"confidential,omitempty"`
+	AutoReply      string        `json:"auto_reply,omitempty"`
+	Via            []int64       `json:"via,omitempty"`        // the first rule's channel order for notifications
+	StoppedBy      int64         `json:"stopped_by,omitempty"` // id of the rule whose Stop ended evaluation
 }
 
 // Merge combines matches (as returned by Evaluate) into one Outcome.
@@ -82,6 +83,10 @@ func (o *Outcome) add(a Actions) {
 	firstString(&o.AutoReply, a.AutoReply)
 	if o.Via == nil && len(a.Via) > 0 {
 		o.Via = slices.Clone(a.Via)
+	}
+	if o.Ticket == nil && !a.Ticket.IsZero() {
+		t := a.Ticket
+		o.Ticket = &t
 	}
 	if o.Task == nil && !a.Task.IsZero() {
 		t := a.Task

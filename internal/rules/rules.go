@@ -92,17 +92,18 @@ func (w TimeWindow) IsZero() bool {
 
 // Actions are what a matching rule does to the message.
 type Actions struct {
-	Tags           []string `json:"tags,omitempty" yaml:"tags,omitempty"`
-	Category       string   `json:"category,omitempty" yaml:"category,omitempty"`
-	Priority       string   `json:"priority,omitempty" yaml:"priority,omitempty"` // P1–P4
-	Urgent         bool     `json:"urgent,omitempty" yaml:"urgent,omitempty"`
-	RouteTo        Route    `json:"route_to,omitzero" yaml:"route_to,omitempty"`
-	Notify         string   `json:"notify,omitempty" yaml:"notify,omitempty"`                   // NotifyNow, NotifyDigest or ""
-	DigestInterval Duration `json:"digest_interval,omitempty" yaml:"digest_interval,omitempty"` // default DefaultDigestInterval
-	Task           Task     `json:"task,omitzero" yaml:"task,omitempty"`
-	RetentionClass string   `json:"retention_class,omitempty" yaml:"retention_class,omitempty"`
-	Confidential   bool     `json:"confidential,omitempty" yaml:"confidential,omitempty"`
-	AutoReply      string   `json:"auto_reply,omitempty" yaml:"auto_reply,omitempty"`
+	Tags           []string     `json:"tags,omitempty" yaml:"tags,omitempty"`
+	Category       string       `json:"category,omitempty" yaml:"category,omitempty"`
+	Priority       string       `json:"priority,omitempty" yaml:"priority,omitempty"` // P1–P4
+	Urgent         bool         `json:"urgent,omitempty" yaml:"urgent,omitempty"`
+	RouteTo        Route        `json:"route_to,omitzero" yaml:"route_to,omitempty"`
+	Notify         string       `json:"notify,omitempty" yaml:"notify,omitempty"`                   // NotifyNow, NotifyDigest or ""
+	DigestInterval Duration     `json:"digest_interval,omitempty" yaml:"digest_interval,omitempty"` // default DefaultDigestInterval
+	Task           Task         `json:"task,omitzero" yaml:"task,omitempty"`
+	Ticket         TicketAction `json:"ticket,omitzero" yaml:"ticket,omitempty"`
+	RetentionClass string       `json:"retention_class,omitempty" yaml:"retention_class,omitempty"`
+	Confidential   bool         `json:"confidential,omitempty" yaml:"confidential,omitempty"`
+	AutoReply      string       `json:"auto_reply,omitempty" yaml:"auto_reply,omitempty"`
 	// Via orders the channels a notification tries (e.g. Feishu, then
 	// email, then SMS) among those in each recipient's own chain; hops not
 	// named follow in the person's order.

@@ -243,6 +243,12 @@ func validateActions(a Actions) *ValidationError {
 	if !a.Task.IsZero() && a.Task.Deadline.D() < time.Minute {
 		return fieldErr("actions.task.deadline", "required, at least 1m")
 	}
+	if err := validateTicket(a.Ticket); err != nil {
+		return err
+	}
+	if !a.Ticket.IsZero() && !a.Task.IsZero() {
+		return fieldErr("actions.ticket", "a rule makes a ticket or a task, not both: a message is the source of one ticket")
+	}
 	if r := a.RouteTo; r.OrgUnitID < 0 || r.PersonID < 0 {
 		return fieldErr("actions.route_to", "ids must be positive")
 	}
@@ -261,5 +267,5 @@ func validateActions(a Actions) *ValidationError {
 func isNoop(a Actions) bool {
 	return len(a.Tags) == 0 && a.Category == "" && a.Priority == "" && !a.Urgent &&
 		a.RouteTo.IsZero() && a.Notify == "" && a.Task.IsZero() && a.RetentionClass == "" &&
-		!a.Confidential && a.AutoReply == ""
+		!a.Confidential && a.AutoReply == "" && a.Ticket.IsZero()
 }

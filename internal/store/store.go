@@ -215,6 +215,7 @@ type Store interface {
 	TicketRouting
 	TicketDuplicates
 	TicketSLAs
+	TicketIntake
 	SessionRoutes
 	Close() error
 }

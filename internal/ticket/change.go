@@ -246,6 +246,9 @@ type Detail struct {
 	History  []model.TicketChange  `json:"history"`
 	Duplicates
 	SLA *model.TicketSLAView `json:"sla"` // null without a policy
+	// Attachments are the files of the source messages, each with the
+	// message it came in and its index there (for the download link).
+	Attachments []SourceAttachment `json:"attachments"`
 }
 
 // Get returns a ticket's detail. Internal comments are for the staff of
@@ -274,8 +277,10 @@ func (s *Service) Get(ctx context.Context, c Caller, id int64) (Detail, error) {
 	if d.History, err = s.Store.TicketHistory(ctx, id); err != nil {
 		return d, fmt.Errorf("ticket %d: history: %w", id, err)
 	}
-	d.Duplicates, err = s.duplicates(ctx, c, t, staff)
-	if err != nil {
+	if d.Duplicates, err = s.duplicates(ctx, c, t, staff); err != nil {
+		return d, err
+	}
+	if d.Attachments, err = s.attachments(ctx, c, d.Sources); err != nil {
 		return d, err
 	}
 	d.SLA, err = s.slaView(ctx, d)

@@ -18,6 +18,7 @@ import (
 // LoopStore is what the closed loop reads and writes besides tickets.
 type LoopStore interface {
 	store.TicketLoop
+	store.TicketIntake
 	Enqueue(ctx context.Context, m *store.NewMessage, d model.Delivery) (model.Delivery, error)
 	GetDelivery(ctx context.Context, id int64) (model.Delivery, error)
 	GetConversation(ctx context.Context, scope store.Scope, id int64) (model.Conversation, error)
@@ -37,7 +38,7 @@ type Loop struct {
 	Enqueued  func() // wakes the outbox
 	PollEvery time.Duration
 	wake      chan struct{}
-	asks      chan asked
+	chat      *chatState
 }
 
 // NewLoop returns a loop with defaults filled in.
@@ -46,7 +47,7 @@ func NewLoop(svc *Service, st LoopStore, enqueued func(), log *slog.Logger) *Loo
 		enqueued = func() {}
 	}
 	return &Loop{Svc: svc, St: st, Log: log, Enqueued: enqueued, PollEvery: time.Second,
-		wake: make(chan struct{}, 1), asks: make(chan asked, 1024)}
+		wake: make(chan struct{}, 1), chat: newChatState()}
 }
 
 // Wake asks for a pass now.
@@ -66,6 +67,9 @@ func (l *Loop) Run(ctx context.Context) {
 		evs, cancel = l.Svc.Bus.Subscribe(64, bus.TicketCreated, bus.TicketStatusChanged, bus.TicketUpdated)
 		defer cancel()
 	}
+	chatDone := make(chan struct{})
+	go func() { l.runChat(ctx); close(chatDone) }()
+	defer func() { <-chatDone }()
 	t := time.NewTicker(l.PollEvery)
 	defer t.Stop()
 	for {
@@ -78,10 +82,6 @@ func (l *Loop) Run(ctx context.Context) {
 		case <-t.C:
 		case <-l.wake:
 		case <-evs:
-		case a := <-l.asks:
-			if err := l.answer(ctx, a.m, a.ask, a.score); err != nil {
-				l.Log.Warn("ticket chat reply", "message", a.m.ID, "err", err)
-			}
 		}
 	}
 }

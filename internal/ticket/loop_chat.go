@@ -41,28 +41,15 @@ func classify(text string) (ask, int) {
 	return askNone, 0
 }
 
-// asked is a message that asks something of its sender's tickets.
-type asked struct {
-	m     model.Message
-	ask   ask
-	score int
-}
-
-// Heard picks, from freshly committed messages, those that ask something
-// of their sender's tickets, and hands them to Run: intake's commit loop
-// only pays for reading the text. Intake returns a message as fresh once,
-// and every answer is keyed by the message, so a re-delivered message is
-// not answered twice.
+// Heard is told of freshly committed messages and wakes the conversation
+// pass when any is inbound. The pass reads them back from the store after
+// its durable cursor, so intake's commit loop pays for nothing more, and a
+// crash before the pass ran loses nothing.
 func (l *Loop) Heard(msgs []model.Message) {
-	for _, m := range msgs {
-		a, score := classify(m.Text)
-		if a == askNone || m.Direction != model.Inbound || m.ConversationID == 0 {
-			continue
-		}
-		select {
-		case l.asks <- asked{m: m, ask: a, score: score}:
-		default:
-			l.Log.Warn("ticket chat asks backlogged; not answered", "message", m.ID)
+	for i := range msgs {
+		if msgs[i].Direction == model.Inbound && msgs[i].ConversationID != 0 {
+			l.WakeChat()
+			return
 		}
 	}
 }
@@ -115,10 +102,17 @@ func lastResolved(mine []model.Ticket) (model.Ticket, bool) {
 	return model.Ticket{}, false
 }
 
+// before reports whether t was resolved before m arrived, so that a
+// message handled again (after a crash, or by a second node) never acts
+// on a later resolution than the one it answered.
+func before(t model.Ticket, m model.Message) bool {
+	return !t.ResolvedAt.After(m.ReceivedAt)
+}
+
 // rate records a rating on the newest resolved, unrated ticket.
 func (l *Loop) rate(ctx context.Context, m model.Message, mine []model.Ticket, score int) error {
 	t, ok := lastResolved(mine)
-	if !ok || t.CSAT != 0 {
+	if !ok || t.CSAT != 0 || !before(t, m) {
 		return nil // a digit with nothing to rate is an ordinary message
 	}
 	t.CSAT = score
@@ -138,8 +132,8 @@ func (l *Loop) rate(ctx context.Context, m model.Message, mine []model.Ticket, s
 // requester's words as the reason; the notice of the change answers them.
 func (l *Loop) reopen(ctx context.Context, m model.Message, mine []model.Ticket) error {
 	t, ok := lastResolved(mine)
-	if !ok {
-		return nil
+	if !ok || !before(t, m) {
+		return nil // resolved again after the message: it was about an earlier resolution
 	}
 	typ, err := l.Svc.ticketType(ctx, t.Type)
 	if err != nil {

@@ -21,6 +21,7 @@ type Store interface {
 	store.TicketRouting
 	store.TicketDuplicates
 	store.TicketSLAs
+	store.TicketIntake
 	Subtree(ctx context.Context, id int64) ([]int64, error)
 	GetOrgUnit(ctx context.Context, id int64) (model.OrgUnit, error)
 	GetUser(ctx context.Context, id int64) (model.User, error)
@@ -76,8 +77,11 @@ func (s *Service) Create(ctx context.Context, c Caller, in Create) (model.Ticket
 	t := model.Ticket{Type: typ.Name, Title: strings.TrimSpace(in.Title), Description: in.Description, Status: model.TicketAccepted,
 		OrgUnitID: in.OrgUnitID, TeamID: in.TeamID, AssigneeID: in.AssigneeID, Watchers: in.Watchers, Category: in.Category,
 		Tags: in.Tags, Fields: in.Fields, DueAt: in.DueAt, Factors: in.Factors}
-	sources, err := s.sources(ctx, c, in, &t)
+	sources, texts, err := s.sources(ctx, c, in, &t)
 	if err != nil {
+		return model.Ticket{}, false, err
+	}
+	if _, err := s.extract(ctx, &t, append([]string{t.Description}, texts...)...); err != nil {
 		return model.Ticket{}, false, err
 	}
 	if err := s.admit(ctx, c, &t); err != nil {
@@ -145,34 +149,36 @@ func (s *Service) ticketType(ctx context.Context, name string) (model.TicketType
 
 // sources reads the source messages the caller may see, and fills in from
 // the first one what the request left out: title, org unit, requester.
-func (s *Service) sources(ctx context.Context, c Caller, in Create, t *model.Ticket) ([]model.TicketSource, error) {
+func (s *Service) sources(ctx context.Context, c Caller, in Create, t *model.Ticket) ([]model.TicketSource, []string, error) {
 	var out []model.TicketSource
+	var texts []string
 	for _, id := range in.Sources {
 		if slices.ContainsFunc(out, func(s model.TicketSource) bool { return s.MessageID == id }) {
 			continue
 		}
 		m, err := s.Store.GetMessage(ctx, c.MessageScope, id, 0)
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, errcode.NotFound.With("source message %d", id)
+			return nil, nil, errcode.NotFound.With("source message %d", id)
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, model.TicketSource{MessageID: m.ID, ChannelID: m.ChannelID, ConversationID: m.ConversationID})
+		texts = append(texts, m.Text)
 		if len(out) == 1 {
 			if err := s.fromMessage(ctx, m, t); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 	}
 	if len(out) == 0 && in.RequesterID != 0 {
 		p, _, err := s.Store.GetPerson(ctx, in.RequesterID)
 		if err != nil {
-			return nil, orField(err, "requester_person_id %d", in.RequesterID)
+			return nil, nil, orField(err, "requester_person_id %d", in.RequesterID)
 		}
 		t.Requester = model.Requester{PersonID: p.ID, Name: p.Name}
 	}
-	return out, nil
+	return out, texts, nil
 }
 
 func (s *Service) fromMessage(ctx context.Context, m model.Message, t *model.Ticket) error {

@@ -99,6 +99,7 @@ var Tables = []Table{
 	{Name: "ticket_sla", Cols: cols("ticket_id version policy cycle first_due first_warn first_at resolution_due resolution_warn " +
 		"frozen_at paused next_at"), Order: "ticket_id"},
 	{Name: "ticket_sla_events", Cols: cols("ticket_id kind cycle n done owner lease_until created_at"), Order: "ticket_id, kind, cycle, n"},
+	{Name: "ticket_chat_cursor", Cols: cols("id message_id"), Order: "id", Seeded: true},
 }
 
 // searchTables hold derived search terms; they are not copied but must be

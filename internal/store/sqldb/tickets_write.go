@@ -27,13 +27,22 @@ func (db *DB) UpdateTicket(ctx context.Context, t model.Ticket, changes []model.
 }
 
 // updateTicketTx is UpdateTicket inside tx, shared with writes that
-// change a ticket together with other rows (SLA escalations).
+// change a ticket together with other rows (SLA escalations). The ticket
+// comes back with its new version.
 func (db *DB) updateTicketTx(ctx context.Context, tx *sql.Tx, t model.Ticket, changes []model.TicketChange) (model.Ticket, error) {
-	now := time.Now().UTC().Truncate(time.Microsecond)
-	t.UpdatedAt = now
-	vals, err := db.ticketValues(&t)
-	if err != nil {
+	if err := db.writeTicket(ctx, tx, &t, changes, time.Now().UTC().Truncate(time.Microsecond)); err != nil {
 		return t, err
+	}
+	t.Version++
+	return t, nil
+}
+
+// writeTicket is UpdateTicket inside tx; t.Version is still the old one after.
+func (db *DB) writeTicket(ctx context.Context, tx *sql.Tx, t *model.Ticket, changes []model.TicketChange, now time.Time) error {
+	t.UpdatedAt = now
+	vals, err := db.ticketValues(t)
+	if err != nil {
+		return err
 	}
 	set := make([]string, len(ticketWriteCols))
 	for i, c := range ticketWriteCols {
@@ -42,28 +51,24 @@ func (db *DB) updateTicketTx(ctx context.Context, tx *sql.Tx, t model.Ticket, ch
 	q := `UPDATE tickets SET ` + strings.Join(set, ", ") + `, version = version + 1 WHERE id = ? AND version = ?`
 	res, err := tx.ExecContext(ctx, db.q(q), append(vals, t.ID, t.Version)...)
 	if err != nil {
-		return t, err
+		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return t, db.whyNotUpdated(ctx, tx, t)
+		return db.whyNotUpdated(ctx, tx, *t)
 	}
 	if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM ticket_tags WHERE ticket_id = ?`), t.ID); err != nil {
-		return t, err
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM ticket_watchers WHERE ticket_id = ?`), t.ID); err != nil {
-		return t, err
+		return err
 	}
-	if err := db.writeTicketSets(ctx, tx, &t); err != nil {
-		return t, err
+	if err := db.writeTicketSets(ctx, tx, t); err != nil {
+		return err
 	}
 	for i := range changes {
 		changes[i].TicketID, changes[i].At = t.ID, now
 	}
-	if err := db.appendHistory(ctx, tx, changes); err != nil {
-		return t, err
-	}
-	t.Version++
-	return t, nil
+	return db.appendHistory(ctx, tx, changes)
 }
 
 func (db *DB) whyNotUpdated(ctx context.Context, tx *sql.Tx, t model.Ticket) error {

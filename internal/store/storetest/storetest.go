@@ -97,6 +97,9 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UnverifiedNoLink", testUnverifiedNoLink},
 		{"AttachmentFetches", testAttachmentFetches},
 		{"ConcurrentEnrichClaims", testConcurrentEnrichClaims},
+		{"TicketAppendSource", testTicketAppendSource},
+		{"TicketChatCursor", testTicketChatCursor},
+		{"TicketExtractors", testTicketExtractors},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

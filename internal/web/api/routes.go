@@ -79,6 +79,8 @@ func (a *API) table() []Route {
 		{"PUT", "/api/v1/sla-policies", "Replace the SLA policies; tickets take new targets on their next change (admin)", "tickets", false, a.putSLAPolicies},
 		{"GET", "/api/v1/sla-calendars", "Business-hours calendars for SLA clocks: working days, hours with breaks, time zone, holidays and make-up workdays (调休) (admin)", "tickets", false, a.getSLACalendars},
 		{"PUT", "/api/v1/sla-calendars", "Replace the business-hours calendars; a calendar a policy uses cannot be removed (admin)", "tickets", false, a.putSLACalendars},
+		{"GET", "/api/v1/ticket-extractors", "The extractors that pull key facts (order number, phone, …) out of source messages into ticket fields, or the built-in ones (admin)", "tickets", false, a.getTicketExtractors},
+		{"PUT", "/api/v1/ticket-extractors", "Replace the extractors ({extractors: [{name, label, pattern}]}); each pattern must compile, its first group (or whole match) is the value (admin)", "tickets", false, a.putTicketExtractors},
 
 		{"GET", "/api/v1/alerts", "Alerts for admins (deliveries that failed for good), newest first (admin)", "notify", false, a.listAlerts},
 		{"GET", "/api/v1/audit", "Audit trail (admin, auditor)", "governance", false, a.listAudit},

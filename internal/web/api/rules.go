@@ -87,6 +87,9 @@ func (a *API) ImportRules(r *http.Request, doc []byte) ([]rules.Rule, error) {
 	if err != nil {
 		return nil, invalidRule(err)
 	}
+	if err := a.checkRuleTickets(r.Context(), rs...); err != nil {
+		return nil, err
+	}
 	stored, err := a.Store.ReplaceRules(r.Context(), rs)
 	if err != nil {
 		return nil, err
@@ -137,6 +140,9 @@ func (a *API) createRule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rule, err := decodeRule(r)
+	if err == nil {
+		err = a.checkRuleTickets(r.Context(), rule)
+	}
 	if err == nil && rule.Position == 0 {
 		rule.Position, err = a.nextPosition(r.Context())
 	}
@@ -170,6 +176,9 @@ func (a *API) updateRule(w http.ResponseWriter, r *http.Request) {
 	var rule rules.Rule
 	if err == nil {
 		rule, err = decodeRule(r)
+	}
+	if err == nil {
+		err = a.checkRuleTickets(r.Context(), rule)
 	}
 	if err == nil {
 		rule.ID = id // the path names the rule; an id in the body cannot move the edit elsewhere

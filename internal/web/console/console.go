@@ -60,6 +60,7 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /{$}", c.signedIn(c.inbox))
 	mux.Handle("GET /conversations/{id}", c.signedIn(c.conversation))
 	mux.Handle("POST /conversations/{id}/reply", c.signedIn(c.reply))
+	mux.Handle("POST /conversations/{id}/ticket", c.signedIn(c.createTicket))
 	mux.Handle("GET /people/{id}", c.signedIn(c.person))
 	mux.Handle("POST /people/{id}/link", c.signedIn(c.changeLink))
 	mux.Handle("POST /people/{id}/unlink", c.signedIn(c.changeLink))

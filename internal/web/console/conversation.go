@@ -27,6 +27,7 @@ type convPage struct {
 	ReplyError string // a key of messages
 	ReplyText  string // kept when the reply failed, so nothing typed is lost
 	IdemKey    string // makes a double-submitted form one reply
+	Ticket     ticketForm
 }
 
 // convData is the JSON the script reads on a conversation page.
@@ -83,6 +84,7 @@ func (c *Console) showConversation(w http.ResponseWriter, r *http.Request, statu
 	if page.IdemKey == "" {
 		page.IdemKey = auth.RandomToken("web-")
 	}
+	c.fillTicketForm(r, &page.Ticket)
 	data := convData{Page: "conversation", ConversationID: page.Conv.ID, Strings: jsStrings(langOf(r))}
 	if before > 0 {
 		data.Page = "history" // an older slice: live messages do not belong at its end

@@ -129,6 +129,9 @@ func outcomeSummary(o rules.Outcome, lang string) []summaryItem {
 	if o.Task != nil {
 		s.add("rules.a.task", strings.TrimSpace(o.Task.Title+" "+s.word("rules.a.deadline")+" "+o.Task.Deadline.String()))
 	}
+	if o.Ticket != nil {
+		s.add("rules.a.ticket", o.Ticket.String())
+	}
 	if o.RetentionClass != "" {
 		s.add("rules.a.retention", o.RetentionClass)
 	}

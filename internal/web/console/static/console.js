@@ -171,6 +171,8 @@
     var li = fromTemplate("bubble-tpl");
     var out = m.direction === "out";
     li.setAttribute("data-id", m.id);
+    var pick = li.querySelector(".pick");
+    if (pick) pick.value = m.id; // the create-ticket form takes live messages too
     li.className = "bubble fresh " + (out ? "out" : "in");
     setText(li, ".sender", m.sender_name);
     if (m.sender_id) li.querySelector(".sender").setAttribute("href", "/people/" + m.sender_id);
