@@ -214,6 +214,8 @@ type Store interface {
 	TicketLoop
 	TicketRouting
 	SessionRoutes
+	TicketHooks
+	TicketExternal
 	Close() error
 }
 
