@@ -98,6 +98,9 @@ type ExternalRef struct {
 // AlertTicketHookDead is raised when a ticket webhook delivery gives up.
 const AlertTicketHookDead = "ticket_hook_dead"
 
-// HookEventKey is the stable id of a ticket webhook event, the same on
-// every attempt and redelivery.
-func HookEventKey(eventID int64) string { return "evt_" + strconv.FormatInt(eventID, 10) }
+// HookEventKey is the stable id of a ticket webhook event, named after the
+// change it reports (a history row or a comment): the same on every
+// attempt, redelivery and node.
+func HookEventKey(source string, sourceID int64) string {
+	return "tkt_" + source + "_" + strconv.FormatInt(sourceID, 10)
+}

@@ -95,6 +95,8 @@ type TicketExternal interface {
 	// claimed (system, event_id) applies nothing and returns the stored
 	// result with duplicate true. A stale ticket version is ErrStale.
 	ApplyExternalEvent(ctx context.Context, ev ExternalEvent) (result []byte, duplicate bool, err error)
+	// ExternalEventResult returns the stored result of a claimed event.
+	ExternalEventResult(ctx context.Context, system, eventID string) (result []byte, seen bool, err error)
 	ExternalRefs(ctx context.Context, ticketID int64) ([]model.ExternalRef, error)
 	// PutTicketType creates (create true; an existing name is ErrConflict)
 	// or replaces an admin-defined type (a built-in one is ErrConflict, a

@@ -66,6 +66,11 @@ func (s *Service) Update(ctx context.Context, c Caller, id int64, p Patch) (mode
 	if err := s.apply(ctx, &t, p, rec); err != nil {
 		return before, err
 	}
+	if p.Fields != nil {
+		if err := s.checkTicketFields(ctx, t); err != nil {
+			return before, err
+		}
+	}
 	if t.OrgUnitID != before.OrgUnitID {
 		if ok, err := isStaff(ctx, s.Store, c.User, t.OrgUnitID); err != nil || !ok {
 			return before, orForbidden(err, "moving ticket %s to org unit %d", t.Key, t.OrgUnitID)

@@ -63,6 +63,17 @@ func (db *DB) applyExternal(ctx context.Context, tx *sql.Tx, ev store.ExternalEv
 	return nil
 }
 
+// ExternalEventResult returns what a claimed event stored.
+func (db *DB) ExternalEventResult(ctx context.Context, system, eventID string) ([]byte, bool, error) {
+	var res string
+	err := db.read.QueryRowContext(ctx, db.q(`SELECT result FROM ticket_external_events WHERE system = ? AND event_id = ?`),
+		system, eventID).Scan(&res)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	return []byte(res), err == nil, err
+}
+
 // updateTicketTx is UpdateTicket inside a caller's transaction.
 func (db *DB) updateTicketTx(ctx context.Context, tx *sql.Tx, t model.Ticket, changes []model.TicketChange, now time.Time) error {
 	t.UpdatedAt = now

@@ -20,7 +20,7 @@ func sortHookSources(s []store.HookSource) {
 	})
 }
 
-const hookDeliveryCols = `d.id, d.webhook_id, d.event_id, e.type, d.ticket_id, d.state, d.attempts, d.next_at, d.response_code,
+const hookDeliveryCols = `d.id, d.webhook_id, d.event_id, e.source, e.source_id, e.type, d.ticket_id, d.state, d.attempts, d.next_at, d.response_code,
 	d.last_error, d.latency_ms, d.created_at, d.updated_at`
 
 func (db *DB) scanHookDeliveries(rows *sql.Rows, withPayload bool) ([]model.TicketHookDelivery, error) {
@@ -30,7 +30,9 @@ func (db *DB) scanHookDeliveries(rows *sql.Rows, withPayload bool) ([]model.Tick
 		var d model.TicketHookDelivery
 		var next, created, updated int64
 		var payload []byte
-		dst := []any{&d.ID, &d.WebhookID, &d.EventID, &d.EventType, &d.TicketID, &d.State, &d.Attempts, &next, &d.ResponseCode,
+		var source string
+		var sourceID int64
+		dst := []any{&d.ID, &d.WebhookID, &d.EventID, &source, &sourceID, &d.EventType, &d.TicketID, &d.State, &d.Attempts, &next, &d.ResponseCode,
 			&d.LastError, &d.LatencyMS, &created, &updated}
 		if withPayload {
 			dst = append(dst, &payload)
@@ -39,7 +41,7 @@ func (db *DB) scanHookDeliveries(rows *sql.Rows, withPayload bool) ([]model.Tick
 			return nil, err
 		}
 		d.NextAt, d.CreatedAt, d.UpdatedAt = fromTS(next), fromTS(created), fromTS(updated)
-		d.EventKey = model.HookEventKey(d.EventID)
+		d.EventKey = model.HookEventKey(source, sourceID)
 		if d.State != model.HookPending {
 			d.NextAt = time.Time{}
 		}
@@ -64,7 +66,8 @@ func (db *DB) ClaimHookDeliveries(ctx context.Context, owner string, now, until 
 			WHERE id IN (SELECT d.id FROM ticket_hook_deliveries d WHERE d.state = 'pending' AND d.next_at <= ? AND d.lease_until < ?
 				AND NOT EXISTS (SELECT 1 FROM ticket_hook_deliveries p WHERE p.webhook_id = d.webhook_id AND p.ticket_id = d.ticket_id
 					AND p.state = 'pending' AND p.id < d.id)
-				ORDER BY d.id LIMIT ?`+db.d.SkipLocked()+`) AND lease_until < ? RETURNING id`), owner, ts(until), ts(now), ts(now), limit, ts(now))
+				AND EXISTS (SELECT 1 FROM ticket_webhooks w WHERE w.id = d.webhook_id AND w.active = ?)
+				ORDER BY d.id LIMIT ?`+db.d.SkipLocked()+`) AND lease_until < ? RETURNING id`), owner, ts(until), ts(now), ts(now), true, limit, ts(now))
 		if err != nil {
 			return err
 		}
