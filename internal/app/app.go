@@ -61,6 +61,8 @@ type App struct {
 	API        *api.API
 	Handler    http.Handler
 
+	TicketHooks *ticket.Hooks // outgoing ticket webhooks
+
 	items    chan store.InboxItem
 	lock     *nodeLock
 	rules    ruleSet
@@ -146,12 +148,14 @@ func (a *App) build() {
 	a.Notifier = notify.New(notify.Config{Owner: cfg.NodeID, Lease: cfg.LeaseDuration, PublicURL: cfg.PublicURL,
 		Enqueued: a.Dispatcher.Wake, Tasks: ruleTasks{&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}}}, a.Store, log)
 	a.TicketLoop = ticket.NewLoop(&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}, a.Store, a.Dispatcher.Wake, log)
+	a.TicketHooks = ticket.NewHooks(a.Store, a.Bus, ticket.HookConfig{Owner: cfg.NodeID, Lease: cfg.LeaseDuration,
+		MaxAttempts: cfg.TicketHookAttempts, BaseBackoff: cfg.TicketHookBackoff, AllowLinkLocal: cfg.TicketHookAllowLinkLocal}, log)
 	a.Enricher = enrich.New(enrich.Config{Owner: cfg.NodeID}, a.Store, a.Channels, blobs, a.Metrics.Registry, log)
 	authSvc := &auth.Service{Users: a.Store, SessionTTL: cfg.SessionTTL}
 	a.API = api.New(api.Deps{Store: a.Store, Auth: authSvc, Channels: a.Channels, Bus: a.Bus, Blobs: blobs,
 		Outbox: a.Dispatcher, Audit: &audit.Recorder{Store: a.Store, Log: log}, Metrics: a.Metrics, Log: log,
 		PublicURL: cfg.PublicURL, SessionTTL: cfg.SessionTTL, SecureCookie: strings.HasPrefix(cfg.PublicURL, "https://"),
-		ReloadRules: a.reloadRules})
+		ReloadRules: a.reloadRules, TicketHooks: a.TicketHooks})
 	srv := &web.Server{API: a.API, Channels: a.Channels, Metrics: a.Metrics, Log: log, Ready: a.ready,
 		Console: console.New(a.API)}
 	a.Handler = srv.Handler()
@@ -268,6 +272,8 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	go func() { a.Notifier.Run(dctx); close(ndone) }()
 	tdone := make(chan struct{})
 	go func() { a.TicketLoop.Run(dctx); close(tdone) }()
+	hdone := make(chan struct{})
+	go func() { a.TicketHooks.Run(dctx); close(hdone) }()
 	edone := make(chan struct{})
 	go func() { a.Enricher.Run(dctx); close(edone) }()
 	mctx, mstop := context.WithCancel(context.Background())
@@ -305,6 +311,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	<-ddone
 	<-ndone
 	<-tdone
+	<-hdone
 	<-edone
 	mstop()
 	if err := errors.Join(a.Bus.Close(), a.Store.Close(), a.lock.Close()); err != nil {

@@ -245,6 +245,8 @@ type Detail struct {
 	Sources  []model.TicketSource  `json:"sources"`
 	Comments []model.TicketComment `json:"comments"`
 	History  []model.TicketChange  `json:"history"`
+	// ExternalRefs are the ticket's keys in external systems (a Jira issue).
+	ExternalRefs []model.ExternalRef `json:"external_refs"`
 }
 
 // Get returns a ticket's detail. Internal comments are for the staff of
@@ -272,6 +274,9 @@ func (s *Service) Get(ctx context.Context, c Caller, id int64) (Detail, error) {
 	}
 	if d.History, err = s.Store.TicketHistory(ctx, id); err != nil {
 		return d, fmt.Errorf("ticket %d: history: %w", id, err)
+	}
+	if d.ExternalRefs, err = s.Store.ExternalRefs(ctx, id); err != nil {
+		return d, err
 	}
 	return d, nil
 }
