@@ -27,6 +27,9 @@ type HookEvent struct {
 	Internal   bool
 	OccurredAt time.Time
 	Payload    []byte
+	// SeenOnly records the change as seen with no deliveries: no webhook
+	// wanted it when the pass looked, so it was given no body.
+	SeenOnly bool
 }
 
 // HookOutcome is what one attempt at a delivery got.
@@ -53,9 +56,12 @@ type TicketHooks interface {
 	DeleteTicketWebhook(ctx context.Context, id int64) error
 
 	// HookSources lists committed history rows and comments not yet made
-	// events, oldest first, and moves the cursor past those older than
-	// grace that are all recorded (a late commit inside grace is not skipped).
-	HookSources(ctx context.Context, grace time.Duration, limit int) ([]HookSource, error)
+	// events, oldest first.
+	HookSources(ctx context.Context, limit int) ([]HookSource, error)
+	// AdvanceHookCursors moves the scan's start past rows older than grace
+	// that are all recorded, so a commit landing late (inside grace) behind
+	// a newer one is still found.
+	AdvanceHookCursors(ctx context.Context, grace time.Duration) error
 	// RecordHookEvent stores ev (once per source row, whoever comes first)
 	// with one pending delivery per active webhook that wants it.
 	RecordHookEvent(ctx context.Context, ev HookEvent) error

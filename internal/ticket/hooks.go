@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -45,6 +46,7 @@ type Hooks struct {
 	PollEvery time.Duration
 	Grace     time.Duration // how late a commit may land behind a newer one and still be found
 	wake      chan struct{}
+	advanced  time.Time // when the cursors last moved
 }
 
 // NewHooks returns a sender with defaults filled in.
@@ -131,13 +133,23 @@ type hookComment struct {
 
 // Record turns committed changes into events with their deliveries.
 func (h *Hooks) Record(ctx context.Context) error {
+	if time.Since(h.advanced) > h.Grace/20 {
+		if err := h.St.AdvanceHookCursors(ctx, h.Grace); err != nil {
+			return err
+		}
+		h.advanced = time.Now()
+	}
 	for range 10 { // a backlog is worked through in rounds, without starving the sender
-		src, err := h.St.HookSources(ctx, h.Grace, 200)
+		src, err := h.St.HookSources(ctx, 200)
 		if err != nil || len(src) == 0 {
 			return err
 		}
+		hooks, err := h.St.ListTicketWebhooks(ctx)
+		if err != nil {
+			return err
+		}
 		for _, s := range src {
-			ev, err := h.event(ctx, s)
+			ev, err := h.event(ctx, s, hooks)
 			if err == nil {
 				err = h.St.RecordHookEvent(ctx, ev)
 			}
@@ -150,13 +162,11 @@ func (h *Hooks) Record(ctx context.Context) error {
 }
 
 // event builds the event for one change, with the ticket as it is now.
-func (h *Hooks) event(ctx context.Context, s store.HookSource) (store.HookEvent, error) {
-	t, err := h.St.GetTicket(ctx, store.TicketScope{All: true}, s.TicketID)
-	if err != nil {
-		return store.HookEvent{}, err
-	}
+// An event no webhook wants is recorded without a body, only so the change
+// counts as seen.
+func (h *Hooks) event(ctx context.Context, s store.HookSource, hooks []model.TicketWebhook) (store.HookEvent, error) {
 	ev := store.HookEvent{Source: s.Source, SourceID: s.ID, TicketID: s.TicketID, OccurredAt: s.At}
-	body := hookBody{ID: model.HookEventKey(s.Source, s.ID), OccurredAt: s.At, Ticket: t}
+	body := hookBody{ID: model.HookEventKey(s.Source, s.ID), OccurredAt: s.At}
 	switch {
 	case s.Source == "comment":
 		ev.Type, ev.Internal = model.HookTicketCommented, !s.Comment.Public
@@ -172,6 +182,15 @@ func (h *Hooks) event(ctx context.Context, s store.HookSource) (store.HookEvent,
 		body.Change = &hookChange{Field: c.Field, From: c.From, To: c.To, Note: c.Note, ActorID: c.ActorID}
 	}
 	body.Type = ev.Type
+	if !slices.ContainsFunc(hooks, func(w model.TicketWebhook) bool { return w.Wants(ev.Type, ev.Internal) }) {
+		ev.Payload, ev.SeenOnly = []byte("{}"), true
+		return ev, nil
+	}
+	t, err := h.St.GetTicket(ctx, store.TicketScope{All: true}, s.TicketID)
+	if err != nil {
+		return ev, err
+	}
+	body.Ticket = t
 	ev.Payload, err = json.Marshal(body)
 	return ev, err
 }

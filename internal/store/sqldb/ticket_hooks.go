@@ -136,14 +136,19 @@ func (db *DB) advanceHookCursor(ctx context.Context, source string, cutoff int64
 	return err
 }
 
-// HookSources lists history rows and comments not yet recorded as events.
-func (db *DB) HookSources(ctx context.Context, grace time.Duration, limit int) ([]store.HookSource, error) {
+// AdvanceHookCursors moves both sources' cursors.
+func (db *DB) AdvanceHookCursors(ctx context.Context, grace time.Duration) error {
 	cutoff := ts(time.Now().Add(-grace))
 	for _, s := range []string{"history", "comment"} {
 		if err := db.advanceHookCursor(ctx, s, cutoff); err != nil {
-			return nil, fmt.Errorf("hook cursor %s: %w", s, err)
+			return fmt.Errorf("hook cursor %s: %w", s, err)
 		}
 	}
+	return nil
+}
+
+// HookSources lists history rows and comments not yet recorded as events.
+func (db *DB) HookSources(ctx context.Context, limit int) ([]store.HookSource, error) {
 	out, err := db.unseenHistory(ctx, limit)
 	if err != nil {
 		return nil, err
@@ -217,8 +222,8 @@ func (db *DB) RecordHookEvent(ctx context.Context, ev store.HookEvent) error {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil // another pass (or node) recorded it first
 		}
-		if err != nil {
-			return fmt.Errorf("hook event %s %d: %w", ev.Source, ev.SourceID, err)
+		if err != nil || ev.SeenOnly {
+			return err
 		}
 		hooks, err := db.listWebhooks(ctx, tx)
 		if err != nil {

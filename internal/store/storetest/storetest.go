@@ -82,6 +82,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TicketLoop", testTicketLoop},
 		{"TicketHookEvents", testTicketHookEvents},
 		{"TicketHookClaims", testTicketHookClaims},
+		{"TicketHookCursor", testTicketHookCursor},
 		{"TicketExternal", testTicketExternal},
 		{"TicketRoutingSettings", testTicketRoutingSettings},
 		{"TicketAssignQueue", testTicketAssignQueue},

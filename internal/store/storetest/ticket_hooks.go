@@ -13,7 +13,8 @@ import (
 // recordAll turns every pending history row and comment into an event.
 func recordAll(t *testing.T, s store.Store) []store.HookSource {
 	t.Helper()
-	src, err := s.HookSources(context.Background(), time.Minute, 100)
+	must(t, s.AdvanceHookCursors(context.Background(), time.Minute))
+	src, err := s.HookSources(context.Background(), 100)
 	must(t, err)
 	for _, h := range src {
 		typ, internal := model.HookTicketUpdated, false
@@ -159,5 +160,41 @@ func testTicketExternal(t *testing.T, s store.Store) {
 	last := types[len(types)-1]
 	if last.Name != "change" || len(last.Fields) != 1 || !last.Fields[0].Required || last.Builtin {
 		t.Errorf("types end with %+v, want the admin type with its required field", last)
+	}
+}
+
+// The scan's start never passes a change not yet recorded, however old:
+// a late commit is found. A change recorded as seen only gets no delivery.
+func testTicketHookCursor(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	f := newTicketFixture(t, s)
+	_, err := s.CreateTicketWebhook(ctx, model.TicketWebhook{Name: "h", URL: "http://x", Secret: "s", Active: true})
+	must(t, err)
+	time.Sleep(2 * time.Millisecond)
+	a := mustTicket(t, s, store.NewTicket{Ticket: sampleTicket(f.o.deptA, "a")})
+	b := mustTicket(t, s, store.NewTicket{Ticket: sampleTicket(f.o.deptA, "b")})
+	src, err := s.HookSources(ctx, 10)
+	must(t, err)
+	if len(src) != 2 {
+		t.Fatalf("sources = %+v, want both creations", src)
+	}
+	// Only b's change is recorded, as seen only.
+	must(t, s.RecordHookEvent(ctx, store.HookEvent{Source: "history", SourceID: src[1].ID, Type: model.HookTicketCreated,
+		TicketID: b.ID, OccurredAt: src[1].At, Payload: []byte("{}"), SeenOnly: true}))
+	must(t, s.AdvanceHookCursors(ctx, 0))
+	left, err := s.HookSources(ctx, 10)
+	must(t, err)
+	if len(left) != 1 || left[0].TicketID != a.ID {
+		t.Fatalf("after advancing past old rows: sources %+v, want a's creation still owed", left)
+	}
+	now := time.Now()
+	if ds, _ := s.ClaimHookDeliveries(ctx, "n", now, now.Add(time.Minute), 10); len(ds) != 0 {
+		t.Errorf("a change recorded as seen only was delivered: %+v", ds)
+	}
+	recordAll(t, s)
+	must(t, s.AdvanceHookCursors(ctx, 0))
+	c := mustTicket(t, s, store.NewTicket{Ticket: sampleTicket(f.o.deptA, "c")})
+	if left, _ := s.HookSources(ctx, 10); len(left) != 1 || left[0].TicketID != c.ID {
+		t.Errorf("after everything was recorded and the cursor moved: sources %+v, want only c's creation", left)
 	}
 }
