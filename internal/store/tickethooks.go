@@ -74,7 +74,8 @@ type TicketHooks interface {
 	RecordHookOutcome(ctx context.Context, owner string, o HookOutcome) error
 	// ListHookDeliveries lists a webhook's deliveries, newest first.
 	ListHookDeliveries(ctx context.Context, webhookID int64, before int64, limit int) ([]model.TicketHookDelivery, error)
-	// RedeliverHook makes a delivery of webhookID pending again, due now.
+	// RedeliverHook makes a delivered or dead delivery of webhookID pending
+	// again, due now; a pending one is ErrConflict.
 	RedeliverHook(ctx context.Context, webhookID, deliveryID int64) (model.TicketHookDelivery, error)
 }
 

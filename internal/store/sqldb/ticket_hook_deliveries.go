@@ -140,17 +140,22 @@ func (db *DB) ListHookDeliveries(ctx context.Context, webhookID, before int64, l
 	return db.scanHookDeliveries(rows, false)
 }
 
-// RedeliverHook makes a finished (or waiting) delivery pending and due now,
-// with a fresh count of attempts.
+// RedeliverHook makes a finished delivery pending and due now, with a
+// fresh count of attempts; one still pending is ErrConflict (it is on its way).
 func (db *DB) RedeliverHook(ctx context.Context, webhookID, deliveryID int64) (model.TicketHookDelivery, error) {
 	now := ts(time.Now())
 	res, err := db.write.ExecContext(ctx, db.q(`UPDATE ticket_hook_deliveries SET state = 'pending', attempts = 0, next_at = ?,
-		lease_until = 0, owner = '', updated_at = ? WHERE id = ? AND webhook_id = ?`), now, now, deliveryID, webhookID)
+		lease_until = 0, owner = '', updated_at = ? WHERE id = ? AND webhook_id = ? AND state <> 'pending'`), now, now, deliveryID, webhookID)
 	if err != nil {
 		return model.TicketHookDelivery{}, fmt.Errorf("redeliver %d: %w", deliveryID, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return model.TicketHookDelivery{}, fmt.Errorf("delivery %d of ticket webhook %d: %w", deliveryID, webhookID, store.ErrNotFound)
+		var one int
+		err := db.write.QueryRowContext(ctx, db.q(`SELECT 1 FROM ticket_hook_deliveries WHERE id = ? AND webhook_id = ?`), deliveryID, webhookID).Scan(&one)
+		if err == nil {
+			return model.TicketHookDelivery{}, fmt.Errorf("delivery %d is still pending: %w", deliveryID, store.ErrConflict)
+		}
+		return model.TicketHookDelivery{}, notFound(err, "delivery of ticket webhook", deliveryID)
 	}
 	rows, err := db.write.QueryContext(ctx, db.q(`SELECT `+hookDeliveryCols+` FROM ticket_hook_deliveries d
 		JOIN ticket_hook_events e ON e.id = d.event_id WHERE d.id = ?`), deliveryID)

@@ -113,6 +113,9 @@ func testTicketHookClaims(t *testing.T, s store.Store) {
 	if d.State != model.HookPending || d.Attempts != 0 {
 		t.Fatalf("redelivered = %+v, want pending with 0 attempts", d)
 	}
+	if _, err := s.RedeliverHook(ctx, w.ID, ds[0].ID); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("redeliver a pending delivery: %v, want a conflict", err)
+	}
 	if _, err := s.RedeliverHook(ctx, w.ID+1, ds[0].ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("redeliver through another webhook: %v, want not found", err)
 	}
