@@ -245,6 +245,7 @@ type Detail struct {
 	Sources  []model.TicketSource  `json:"sources"`
 	Comments []model.TicketComment `json:"comments"`
 	History  []model.TicketChange  `json:"history"`
+	Duplicates
 	// ExternalRefs are the ticket's keys in external systems (a Jira issue).
 	ExternalRefs []model.ExternalRef `json:"external_refs"`
 }
@@ -278,5 +279,6 @@ func (s *Service) Get(ctx context.Context, c Caller, id int64) (Detail, error) {
 	if d.ExternalRefs, err = s.Store.ExternalRefs(ctx, id); err != nil {
 		return d, err
 	}
-	return d, nil
+	d.Duplicates, err = s.duplicates(ctx, c, t, staff)
+	return d, err
 }

@@ -103,6 +103,8 @@ var Tables = []Table{
 		"response_code last_error latency_ms created_at updated_at"), Order: "id", Identity: true},
 	{Name: "ticket_external_events", Cols: cols("system event_id ticket_id actor_id result applied_at"), Order: "system, event_id"},
 	{Name: "ticket_external_refs", Cols: cols("ticket_id system ref updated_at"), Order: "ticket_id, system"},
+	{Name: "ticket_duplicates", Cols: cols("ticket_id survivor_id score linked_by linked_at"), Order: "ticket_id"},
+	{Name: "ticket_dup_suggestions", Cols: cols("ticket_id candidate_id score state created_at decided_by decided_at"), Order: "ticket_id, candidate_id"},
 }
 
 // searchTables hold derived search terms; they are not copied but must be

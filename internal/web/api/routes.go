@@ -79,6 +79,12 @@ func (a *API) table() []Route {
 		{"POST", "/api/v1/tickets/{id}/external-events", "An external ticket system pushes a change ({event_id, system, status, reason, comment: {body, public}, external_ref}); applied once per (system, event_id), a repeat answers duplicate: true", "tickets", false, a.externalTicketEvent},
 		{"POST", "/api/v1/ticket-types", "Define a ticket type with its lifecycle flow and fields ({name, label_zh, label_en, flow, fields: [{name, label_zh, label_en, kind, options, required}]}) (admin)", "tickets", false, a.createTicketType},
 		{"PUT", "/api/v1/ticket-types/{name}", "Replace an admin-defined ticket type; built-in types cannot be changed (admin)", "tickets", false, a.putTicketType},
+		{"GET", "/api/v1/tickets/most-mentioned", "Tickets in scope that are no duplicate, most mentioned first (each duplicate merged in is one more mention), with who raised them; filters type, status (default: open ones), org_unit_id, limit", "tickets", false, a.mostMentioned},
+		{"POST", "/api/v1/tickets/{id}/merge", "Merge a ticket into another ({into}) as its duplicate: it is closed, its requester told, and it counts as a mention; self, cycles and closed targets are refused (SB-2131…2134)", "tickets", false, a.mergeTicket},
+		{"POST", "/api/v1/tickets/{id}/split", "Move some source messages to a new ticket with the same requester ({source_message_ids, title, type}); history on both (SB-2135)", "tickets", false, a.splitTicket},
+		{"POST", "/api/v1/tickets/{id}/duplicate-suggestions/{candidate_id}", "Accept (merge into the candidate) or dismiss a duplicate suggestion ({decision: accept|dismiss})", "tickets", false, a.decideDuplicate},
+		{"GET", "/api/v1/ticket-duplicates", "Duplicate detection settings: enabled, suggest and link thresholds (0–1), window_days, candidates, types", "tickets", false, a.getDuplicateSettings},
+		{"PUT", "/api/v1/ticket-duplicates", "Replace the duplicate detection settings (admin)", "tickets", false, a.putDuplicateSettings},
 
 		{"GET", "/api/v1/alerts", "Alerts for admins (deliveries that failed for good), newest first (admin)", "notify", false, a.listAlerts},
 		{"GET", "/api/v1/audit", "Audit trail (admin, auditor)", "governance", false, a.listAudit},
