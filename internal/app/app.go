@@ -149,7 +149,8 @@ func (a *App) build() {
 		Enqueued: a.Dispatcher.Wake, Tasks: ruleTasks{&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}}}, a.Store, log)
 	a.TicketLoop = ticket.NewLoop(&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}, a.Store, a.Dispatcher.Wake, log)
 	a.TicketHooks = ticket.NewHooks(a.Store, a.Bus, ticket.HookConfig{Owner: cfg.NodeID, Lease: cfg.LeaseDuration,
-		MaxAttempts: cfg.TicketHookAttempts, BaseBackoff: cfg.TicketHookBackoff, AllowLinkLocal: cfg.TicketHookAllowLinkLocal}, log)
+		MaxAttempts: cfg.TicketHookAttempts, BaseBackoff: cfg.TicketHookBackoff, AllowLinkLocal: cfg.TicketHookAllowLinkLocal,
+		Retention: cfg.TicketHookRetention}, log)
 	a.Enricher = enrich.New(enrich.Config{Owner: cfg.NodeID}, a.Store, a.Channels, blobs, a.Metrics.Registry, log)
 	authSvc := &auth.Service{Users: a.Store, SessionTTL: cfg.SessionTTL}
 	a.API = api.New(api.Deps{Store: a.Store, Auth: authSvc, Channels: a.Channels, Bus: a.Bus, Blobs: blobs,

@@ -47,6 +47,7 @@ type Config struct {
 	TicketHookAttempts       int
 	TicketHookBackoff        time.Duration
 	TicketHookAllowLinkLocal bool
+	TicketHookRetention      time.Duration
 }
 
 // Option is one row of the table.
@@ -163,6 +164,8 @@ func Options() []Option {
 	add(opt("ticket-webhook-backoff", "2s", "wait before the first retry of a ticket webhook delivery; doubles each time, up to 10m (a longer Retry-After wins)", false, s, g))
 	s, g = boolean(func(c *Config) *bool { return &c.TicketHookAllowLinkLocal })
 	add(opt("ticket-webhook-allow-link-local", "false", "let ticket webhooks call link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10, 100.100.100.200)", false, s, g))
+	s, g = dur(func(c *Config) *time.Duration { return &c.TicketHookRetention })
+	add(opt("ticket-webhook-retention", "720h", "how long delivered and dead ticket webhook deliveries stay in the delivery log (0 keeps them)", false, s, g))
 	return o
 }
 

@@ -62,6 +62,11 @@ type TicketHooks interface {
 	// that are all recorded, so a commit landing late (inside grace) behind
 	// a newer one is still found.
 	AdvanceHookCursors(ctx context.Context, grace time.Duration) error
+	// PruneHookEvents deletes delivered and dead deliveries last touched
+	// before before, and events older than that with no delivery left and
+	// behind the cursor (so they are never scanned again). It returns how
+	// many deliveries went.
+	PruneHookEvents(ctx context.Context, before time.Time) (int64, error)
 	// RecordHookEvent stores ev (once per source row, whoever comes first)
 	// with one pending delivery per active webhook that wants it.
 	RecordHookEvent(ctx context.Context, ev HookEvent) error

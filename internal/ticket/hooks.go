@@ -30,6 +30,7 @@ type HookConfig struct {
 	MaxBackoff     time.Duration
 	Timeout        time.Duration // one request
 	AllowLinkLocal bool          // let webhooks reach link-local and cloud metadata addresses
+	Retention      time.Duration // how long finished deliveries stay in the log; 0 keeps them
 }
 
 // Hooks tells external systems of ticket events. The ticket history and
@@ -136,6 +137,11 @@ func (h *Hooks) Record(ctx context.Context) error {
 	if time.Since(h.advanced) > h.Grace/20 {
 		if err := h.St.AdvanceHookCursors(ctx, h.Grace); err != nil {
 			return err
+		}
+		if h.Cfg.Retention > 0 {
+			if _, err := h.St.PruneHookEvents(ctx, time.Now().Add(-h.Cfg.Retention)); err != nil {
+				return err
+			}
 		}
 		h.advanced = time.Now()
 	}

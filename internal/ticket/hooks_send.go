@@ -14,8 +14,10 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"switchboard/internal/model"
 	"switchboard/internal/store"
@@ -35,7 +37,7 @@ func Sign(secret, timestamp string, body []byte) string {
 func (h *Hooks) attempt(ctx context.Context, w model.TicketWebhook, d model.TicketHookDelivery) store.HookOutcome {
 	o := store.HookOutcome{ID: d.ID}
 	start := time.Now()
-	code, retryAfter, err := h.post(ctx, w, d)
+	code, retryAfter, said, err := h.post(ctx, w, d)
 	o.Latency, o.ResponseCode = time.Since(start), code
 	switch {
 	case err == nil && code >= 200 && code < 300:
@@ -44,7 +46,7 @@ func (h *Hooks) attempt(ctx context.Context, w model.TicketWebhook, d model.Tick
 	case err != nil:
 		o.LastError = err.Error()
 	default:
-		o.LastError = fmt.Sprintf("HTTP %d", code)
+		o.LastError = strings.TrimSuffix(fmt.Sprintf("HTTP %d: %s", code, said), ": ")
 	}
 	retryable := err != nil || code == http.StatusTooManyRequests || code >= 500
 	if errors.Is(err, errBlockedTarget) || !retryable || d.Attempts >= h.Cfg.MaxAttempts {
@@ -55,13 +57,14 @@ func (h *Hooks) attempt(ctx context.Context, w model.TicketWebhook, d model.Tick
 	return o
 }
 
-// post sends the body, signed, and returns the status and any Retry-After.
-func (h *Hooks) post(ctx context.Context, w model.TicketWebhook, d model.TicketHookDelivery) (int, time.Duration, error) {
+// post sends the body, signed, and returns the status, any Retry-After
+// and the start of what the receiver said (for the delivery log).
+func (h *Hooks) post(ctx context.Context, w model.TicketWebhook, d model.TicketHookDelivery) (int, time.Duration, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, h.Cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(d.Payload))
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	req.Header.Set("Content-Type", "application/json")
@@ -72,11 +75,15 @@ func (h *Hooks) post(ctx context.Context, w model.TicketWebhook, d model.TicketH
 	req.Header.Set("X-Switchboard-Signature", Sign(w.Secret, ts, d.Payload))
 	resp, err := h.Client.Do(req)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	defer resp.Body.Close()
+	said, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	return resp.StatusCode, retryAfter(resp.Header.Get("Retry-After"), time.Now(), h.Cfg.MaxBackoff), nil
+	if !utf8.Valid(said) {
+		said = nil
+	}
+	return resp.StatusCode, retryAfter(resp.Header.Get("Retry-After"), time.Now(), h.Cfg.MaxBackoff), strings.TrimSpace(string(said)), nil
 }
 
 // backoff is the wait after the n-th failed attempt: doubling from the

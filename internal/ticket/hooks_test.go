@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -36,6 +37,9 @@ func TestHookAttemptOutcomes(t *testing.T) {
 			w.Header().Set("Retry-After", after)
 		}
 		w.WriteHeader(status)
+		if status >= 400 {
+			w.Write([]byte("receiver says no"))
+		}
 	}))
 	defer srv.Close()
 	h := NewHooks(nil, nil, HookConfig{MaxAttempts: 3, BaseBackoff: 10 * time.Millisecond}, nil)
@@ -56,7 +60,8 @@ func TestHookAttemptOutcomes(t *testing.T) {
 	} {
 		status, after = c.status, c.after
 		o := h.attempt(context.Background(), w, model.TicketHookDelivery{ID: 1, Attempts: c.attempt, Payload: []byte(`{}`)})
-		if o.State != c.state || o.ResponseCode != c.status || (c.state == model.HookPending && time.Until(o.NextAt) < c.minDelay) {
+		if o.State != c.state || o.ResponseCode != c.status || (c.state == model.HookPending && time.Until(o.NextAt) < c.minDelay) ||
+			(c.status >= 400 && o.LastError != fmt.Sprintf("HTTP %d: receiver says no", c.status)) {
 			t.Errorf("HTTP %d (Retry-After %q) on attempt %d: %+v, want %s no sooner than %v", c.status, c.after, c.attempt, o, c.state, c.minDelay)
 		}
 	}

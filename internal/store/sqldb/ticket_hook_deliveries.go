@@ -168,3 +168,24 @@ func (db *DB) RedeliverHook(ctx context.Context, webhookID, deliveryID int64) (m
 	}
 	return ds[0], nil
 }
+
+// PruneHookEvents deletes old finished deliveries and the events left
+// without any, once the cursor has passed them.
+func (db *DB) PruneHookEvents(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM ticket_hook_deliveries WHERE state IN ('delivered', 'dead') AND updated_at < ?`), ts(before))
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		_, err = tx.ExecContext(ctx, db.q(`DELETE FROM ticket_hook_events WHERE occurred_at < ?
+			AND source_id <= (SELECT c.below_id FROM ticket_hook_cursor c WHERE c.source = ticket_hook_events.source)
+			AND NOT EXISTS (SELECT 1 FROM ticket_hook_deliveries d WHERE d.event_id = ticket_hook_events.id)`), ts(before))
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune hook events: %w", err)
+	}
+	return n, nil
+}

@@ -200,4 +200,25 @@ func testTicketHookCursor(t *testing.T, s store.Store) {
 	if left, _ := s.HookSources(ctx, 10); len(left) != 1 || left[0].TicketID != c.ID {
 		t.Errorf("after everything was recorded and the cursor moved: sources %+v, want only c's creation", left)
 	}
+
+	// Pruning drops finished deliveries and the events behind the cursor;
+	// a pending one stays, and nothing pruned is found again.
+	now = time.Now()
+	ds, err := s.ClaimHookDeliveries(ctx, "n", now, now.Add(time.Minute), 10)
+	must(t, err)
+	if len(ds) != 1 || ds[0].TicketID != a.ID {
+		t.Fatalf("claimed %+v, want a's creation", ds)
+	}
+	must(t, s.RecordHookOutcome(ctx, "n", store.HookOutcome{ID: ds[0].ID, State: model.HookDelivered}))
+	recordAll(t, s) // c's creation: pending
+	must(t, s.AdvanceHookCursors(ctx, 0))
+	n, err := s.PruneHookEvents(ctx, time.Now().Add(time.Hour))
+	must(t, err)
+	log, _ := s.ListHookDeliveries(ctx, ds[0].WebhookID, 0, 10)
+	if n != 1 || len(log) != 1 || log[0].TicketID != c.ID || log[0].State != model.HookPending {
+		t.Errorf("pruned %d, log left %+v; want a's delivery gone and c's pending one kept", n, log)
+	}
+	if left, _ := s.HookSources(ctx, 10); len(left) != 0 {
+		t.Errorf("after pruning, sources %+v came back", left)
+	}
 }
