@@ -62,6 +62,8 @@ type App struct {
 	API        *api.API
 	Handler    http.Handler
 
+	TicketHooks *ticket.Hooks // outgoing ticket webhooks
+
 	items    chan store.InboxItem
 	lock     *nodeLock
 	rules    ruleSet
@@ -149,12 +151,15 @@ func (a *App) build() {
 		Tickets: ruleTickets{&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}, a.Store}}, a.Store, log)
 	a.TicketLoop = ticket.NewLoop(&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}, a.Store, a.Dispatcher.Wake, log)
 	a.SLATimer = ticket.NewSLATimer(&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}, a.Store, a.Notifier, cfg.NodeID, log)
+	a.TicketHooks = ticket.NewHooks(a.Store, a.Bus, ticket.HookConfig{Owner: cfg.NodeID, Lease: cfg.LeaseDuration,
+		MaxAttempts: cfg.TicketHookAttempts, BaseBackoff: cfg.TicketHookBackoff, AllowLinkLocal: cfg.TicketHookAllowLinkLocal,
+		Retention: cfg.TicketHookRetention}, log)
 	a.Enricher = enrich.New(enrich.Config{Owner: cfg.NodeID}, a.Store, a.Channels, blobs, a.Metrics.Registry, log)
 	authSvc := &auth.Service{Users: a.Store, SessionTTL: cfg.SessionTTL}
 	a.API = api.New(api.Deps{Store: a.Store, Auth: authSvc, Channels: a.Channels, Bus: a.Bus, Blobs: blobs,
 		Outbox: a.Dispatcher, Audit: &audit.Recorder{Store: a.Store, Log: log}, Metrics: a.Metrics, Log: log,
 		PublicURL: cfg.PublicURL, SessionTTL: cfg.SessionTTL, SecureCookie: strings.HasPrefix(cfg.PublicURL, "https://"),
-		ReloadRules: a.reloadRules})
+		ReloadRules: a.reloadRules, TicketHooks: a.TicketHooks})
 	srv := &web.Server{API: a.API, Channels: a.Channels, Metrics: a.Metrics, Log: log, Ready: a.ready,
 		Console: console.New(a.API)}
 	a.Handler = srv.Handler()
@@ -273,6 +278,8 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	go func() { a.TicketLoop.Run(dctx); close(tdone) }()
 	sdone := make(chan struct{})
 	go func() { a.SLATimer.Run(dctx); close(sdone) }()
+	hdone := make(chan struct{})
+	go func() { a.TicketHooks.Run(dctx); close(hdone) }()
 	edone := make(chan struct{})
 	go func() { a.Enricher.Run(dctx); close(edone) }()
 	mctx, mstop := context.WithCancel(context.Background())
@@ -312,6 +319,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	<-ndone
 	<-tdone
 	<-sdone
+	<-hdone
 	<-edone
 	mstop()
 	if err := errors.Join(a.Bus.Close(), a.Store.Close(), a.lock.Close()); err != nil {

@@ -42,6 +42,12 @@ type Config struct {
 	MasterKeyFile    string
 	BlobDir          string
 	AdminPassword    string
+	// Outgoing ticket webhooks: attempts before a delivery is dead, the
+	// first retry's wait, and whether link-local/metadata addresses may be called.
+	TicketHookAttempts       int
+	TicketHookBackoff        time.Duration
+	TicketHookAllowLinkLocal bool
+	TicketHookRetention      time.Duration
 }
 
 // Option is one row of the table.
@@ -73,6 +79,19 @@ func dur(p func(*Config) *time.Duration) (func(*Config, string) error, func(*Con
 			return nil
 		}, func(c *Config) string {
 			return p(c).String()
+		}
+}
+
+func boolean(p func(*Config) *bool) (func(*Config, string) error, func(*Config) string) {
+	return func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("want true or false, got %q", v)
+			}
+			*p(c) = b
+			return nil
+		}, func(c *Config) string {
+			return strconv.FormatBool(*p(c))
 		}
 }
 
@@ -139,6 +158,14 @@ func Options() []Option {
 	add(opt("attachments-dir", "", "where attachment files are kept (default <data-dir>/blobs; a shared mount in a cluster)", false, s, g))
 	s, g = str(func(c *Config) *string { return &c.AdminPassword })
 	add(opt("admin-password", "", "password for the admin created on first start (default: generated and printed)", true, s, g))
+	s, g = integer(func(c *Config) *int { return &c.TicketHookAttempts })
+	add(opt("ticket-webhook-attempts", "8", "attempts at a ticket webhook delivery before it is dead and admins are alerted", false, s, g))
+	s, g = dur(func(c *Config) *time.Duration { return &c.TicketHookBackoff })
+	add(opt("ticket-webhook-backoff", "2s", "wait before the first retry of a ticket webhook delivery; doubles each time, up to 10m (a longer Retry-After wins)", false, s, g))
+	s, g = boolean(func(c *Config) *bool { return &c.TicketHookAllowLinkLocal })
+	add(opt("ticket-webhook-allow-link-local", "false", "let ticket webhooks call link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10, 100.100.100.200)", false, s, g))
+	s, g = dur(func(c *Config) *time.Duration { return &c.TicketHookRetention })
+	add(opt("ticket-webhook-retention", "720h", "how long delivered and dead ticket webhook deliveries stay in the delivery log (0 keeps them)", false, s, g))
 	return o
 }
 

@@ -38,12 +38,12 @@ const (
 // TicketType is one kind of work item. Types live in a table so admins can
 // add their own; Fields names the extra fields the type carries.
 type TicketType struct {
-	Name    string   `json:"name"`
-	LabelZH string   `json:"label_zh"`
-	LabelEN string   `json:"label_en"`
-	Flow    string   `json:"flow"`
-	Fields  []string `json:"fields"`
-	Builtin bool     `json:"builtin"`
+	Name    string           `json:"name"`
+	LabelZH string           `json:"label_zh"`
+	LabelEN string           `json:"label_en"`
+	Flow    string           `json:"flow"`
+	Fields  []TicketFieldDef `json:"fields"`
+	Builtin bool             `json:"builtin"`
 }
 
 // TicketPrefix starts every human ticket number ("SB-1024").

@@ -77,6 +77,8 @@ func alertTitle(kind string) string {
 	switch kind {
 	case model.AlertDeliveryDead:
 		return "消息投递失败 A delivery failed for good"
+	case model.AlertTicketHookDead:
+		return "工单 Webhook 投递失败 A ticket webhook delivery failed for good"
 	}
 	return kind
 }

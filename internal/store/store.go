@@ -217,6 +217,8 @@ type Store interface {
 	TicketSLAs
 	TicketIntake
 	SessionRoutes
+	TicketHooks
+	TicketExternal
 	Close() error
 }
 

@@ -66,6 +66,11 @@ func (s *Service) Update(ctx context.Context, c Caller, id int64, p Patch) (mode
 	if err := s.apply(ctx, &t, p, rec); err != nil {
 		return before, err
 	}
+	if p.Fields != nil {
+		if err := s.checkTicketFields(ctx, t); err != nil {
+			return before, err
+		}
+	}
 	if t.OrgUnitID != before.OrgUnitID {
 		if ok, err := isStaff(ctx, s.Store, c.User, t.OrgUnitID); err != nil || !ok {
 			return before, orForbidden(err, "moving ticket %s to org unit %d", t.Key, t.OrgUnitID)
@@ -249,6 +254,8 @@ type Detail struct {
 	// Attachments are the files of the source messages, each with the
 	// message it came in and its index there (for the download link).
 	Attachments []SourceAttachment `json:"attachments"`
+	// ExternalRefs are the ticket's keys in external systems (a Jira issue).
+	ExternalRefs []model.ExternalRef `json:"external_refs"`
 }
 
 // Get returns a ticket's detail. Internal comments are for the staff of
@@ -276,6 +283,9 @@ func (s *Service) Get(ctx context.Context, c Caller, id int64) (Detail, error) {
 	}
 	if d.History, err = s.Store.TicketHistory(ctx, id); err != nil {
 		return d, fmt.Errorf("ticket %d: history: %w", id, err)
+	}
+	if d.ExternalRefs, err = s.Store.ExternalRefs(ctx, id); err != nil {
+		return d, err
 	}
 	if d.Duplicates, err = s.duplicates(ctx, c, t, staff); err != nil {
 		return d, err

@@ -19,6 +19,7 @@ import (
 type Store interface {
 	store.Tickets
 	store.TicketRouting
+	store.TicketExternal
 	store.TicketDuplicates
 	store.TicketSLAs
 	store.TicketIntake
@@ -72,6 +73,9 @@ func (s *Service) Create(ctx context.Context, c Caller, in Create) (model.Ticket
 		return model.Ticket{}, false, err
 	}
 	if err := CheckFactors(in.Factors); err != nil {
+		return model.Ticket{}, false, err
+	}
+	if err := CheckFields(typ, in.Fields); err != nil {
 		return model.Ticket{}, false, err
 	}
 	t := model.Ticket{Type: typ.Name, Title: strings.TrimSpace(in.Title), Description: in.Description, Status: model.TicketAccepted,

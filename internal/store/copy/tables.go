@@ -94,6 +94,15 @@ var Tables = []Table{
 	{Name: "ticket_loop", Cols: cols("ticket_id told_version told_status card_delivery_id"), Order: "ticket_id"},
 	{Name: "ticket_agents", Cols: cols("user_id available capacity assigned_seq updated_at"), Order: "user_id", Bools: set("available")},
 	{Name: "ticket_queue", Cols: cols("ticket_id team_id priority queued_at"), Order: "ticket_id"},
+	{Name: "ticket_webhooks", Cols: cols("id name url secret events include_internal active created_by created_at updated_at"), Order: "id",
+		Bools: set("include_internal", "active"), Blobs: set("secret"), Identity: true},
+	{Name: "ticket_hook_cursor", Cols: cols("source below_id"), Order: "source", Seeded: true},
+	{Name: "ticket_hook_events", Cols: cols("id source source_id type ticket_id internal occurred_at payload"), Order: "id",
+		Bools: set("internal"), Blobs: set("payload"), Identity: true},
+	{Name: "ticket_hook_deliveries", Cols: cols("id webhook_id event_id ticket_id state attempts next_at lease_until owner " +
+		"response_code last_error latency_ms created_at updated_at"), Order: "id", Identity: true},
+	{Name: "ticket_external_events", Cols: cols("system event_id ticket_id actor_id result applied_at"), Order: "system, event_id"},
+	{Name: "ticket_external_refs", Cols: cols("ticket_id system ref updated_at"), Order: "ticket_id, system"},
 	{Name: "ticket_duplicates", Cols: cols("ticket_id survivor_id score linked_by linked_at"), Order: "ticket_id"},
 	{Name: "ticket_dup_suggestions", Cols: cols("ticket_id candidate_id score state created_at decided_by decided_at"), Order: "ticket_id, candidate_id"},
 	{Name: "ticket_sla", Cols: cols("ticket_id version policy cycle first_due first_warn first_at resolution_due resolution_warn " +

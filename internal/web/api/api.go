@@ -46,6 +46,9 @@ type Deps struct {
 	// ReloadRules recompiles this node's rules from the store; the app
 	// provides it, so a rule change through the API is in use when it answers.
 	ReloadRules func(ctx context.Context) error
+	// TicketHooks sends outgoing ticket webhooks; the API wakes it and
+	// checks webhook URLs with its settings. Nil: defaults, nothing woken.
+	TicketHooks *ticket.Hooks
 }
 
 // API holds the handlers.
