@@ -213,6 +213,7 @@ type Store interface {
 	Tickets
 	TicketLoop
 	TicketRouting
+	TicketViews
 	SessionRoutes
 	Close() error
 }

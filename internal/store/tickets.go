@@ -28,6 +28,8 @@ type TicketFilter struct {
 	Query       string // substring of the title or description
 	Before      int64  // cursor: only ids below this
 	Limit       int
+	TeamID      int64 // the ticket's team (exactly)
+	Unassigned  bool  // only tickets nobody holds
 }
 
 // NewTicket is a ticket to create with its source messages. Sources are

@@ -84,6 +84,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TicketAssignQueue", testTicketAssignQueue},
 		{"TicketRoundRobin", testTicketRoundRobin},
 		{"TicketConcurrentAssign", testTicketConcurrentAssign},
+		{"TicketViews", testTicketViews},
+		{"TicketTeamFilters", testTicketTeamFilters},
 		{"ProfilesAndAutoLink", testProfilesAndAutoLink},
 		{"ManualLinks", testManualLinks},
 		{"UnverifiedNoLink", testUnverifiedNoLink},
