@@ -69,6 +69,9 @@ func (a *API) table() []Route {
 		{"PUT", "/api/v1/ticket-routing", "Replace the routing: rules, teams' modes (round_robin or least_loaded) and default_capacity (admin)", "tickets", false, a.putTicketRouting},
 		{"PUT", "/api/v1/me/availability", "Set whether you take new tickets ({available}); becoming available serves your teams' queues (agents)", "tickets", false, a.putMyAvailability},
 		{"PUT", "/api/v1/ticket-agents/{id}/capacity", "Set an agent's own capacity of open tickets ({capacity}, 0 for the default) (admin)", "tickets", false, a.putAgentCapacity},
+		{"GET", "/api/v1/ticket-views", "Your saved ticket-list views and those shared with your units, by name", "tickets", false, a.listTicketViews},
+		{"POST", "/api/v1/ticket-views", "Save the ticket-list filters under a name ({name, query, org_unit_id}: a unit of yours shares it there)", "tickets", false, a.createTicketView},
+		{"DELETE", "/api/v1/ticket-views/{id}", "Delete one of your saved views", "tickets", false, a.deleteTicketView},
 
 		{"GET", "/api/v1/alerts", "Alerts for admins (deliveries that failed for good), newest first (admin)", "notify", false, a.listAlerts},
 		{"GET", "/api/v1/audit", "Audit trail (admin, auditor)", "governance", false, a.listAudit},
