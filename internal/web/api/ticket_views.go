@@ -49,8 +49,8 @@ const (
 	viewQueryLen  = 2000
 )
 
-// ticketViewIn is a view to save.
-type ticketViewIn struct {
+// TicketViewIn is a view to save.
+type TicketViewIn struct {
 	Name      string `json:"name"`
 	Query     string `json:"query"`
 	OrgUnitID int64  `json:"org_unit_id"` // share with this unit of yours; 0 keeps it private
@@ -75,7 +75,7 @@ func (a *API) TicketViews(r *http.Request) ([]model.TicketView, error) {
 }
 
 // SaveTicketView stores a view of the caller's; sharing needs a role in the unit.
-func (a *API) SaveTicketView(r *http.Request, in ticketViewIn) (model.TicketView, error) {
+func (a *API) SaveTicketView(r *http.Request, in TicketViewIn) (model.TicketView, error) {
 	u := principal(r).User
 	in.Name, in.Query = strings.TrimSpace(in.Name), strings.TrimPrefix(strings.TrimSpace(in.Query), "?")
 	if in.Name == "" || utf8.RuneCountInString(in.Name) > viewNameRunes {
@@ -114,7 +114,7 @@ func (a *API) listTicketViews(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) createTicketView(w http.ResponseWriter, r *http.Request) {
-	var in ticketViewIn
+	var in TicketViewIn
 	err := decode(r, &in)
 	var v model.TicketView
 	if err == nil {
