@@ -183,7 +183,9 @@ func TestTicketPagesFollowTheAPIsPermissions(t *testing.T) {
 	}
 	_, body := d.agent.get("/tickets")
 	wantIn(t, "list", body, []string{mine.Key}, []string{theirs.Key})
-	var audit struct{ Items []struct{ Action, Resource string } }
+	var audit struct {
+		Items []struct{ Action, Resource string }
+	}
 	d.n.Do("GET", "/api/v1/audit", d.n.Token, nil, &audit)
 	denied := false
 	for _, a := range audit.Items {
