@@ -33,9 +33,13 @@
   }
 
   // Several events arrive together (a move publishes status and queue
-  // changes): one refresh serves them all.
+  // changes): one refresh serves them all, and a busy desk refreshes a
+  // page at most once a second.
+  var last = 0;
   function soon() {
-    if (pending === null) { pending = setTimeout(refresh, 150); }
+    if (pending !== null) { return; }
+    var wait = Math.max(150, last + 1000 - Date.now());
+    pending = setTimeout(function () { last = Date.now(); refresh(); }, wait);
   }
 
   function connect(wants) {
