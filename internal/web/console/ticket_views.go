@@ -43,6 +43,7 @@ func (c *Console) fillViews(r *http.Request, n *namer, page *ticketListPage) err
 
 // saveView stores the list's current filters under a name.
 func (c *Console) saveView(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if !checkCSRF(r) {
 		c.problem(w, r, http.StatusForbidden, "csrf")
 		return
@@ -63,6 +64,7 @@ func (c *Console) saveView(w http.ResponseWriter, r *http.Request) {
 }
 
 func (c *Console) deleteView(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if !checkCSRF(r) {
 		c.problem(w, r, http.StatusForbidden, "csrf")
 		return

@@ -179,13 +179,36 @@ func (c *Console) showTickets(w http.ResponseWriter, r *http.Request, board bool
 	f := parseTicketFilter(r.URL.Query())
 	page := ticketListPage{Filter: f, Prios: []string{"P1", "P2", "P3", "P4"}, Board: board, Query: f.query(""), Path: r.URL.RequestURI()}
 	n, err := c.newNamer(r)
+	if err == nil {
+		c.fillTicketOptions(r, n, &page)
+		err = c.fillTicketRows(r, n, &page)
+	}
+	if err == nil {
+		err = c.fillViews(r, n, &page)
+	}
 	if err != nil {
 		c.fail(w, r, err)
 		return
 	}
-	c.fillTicketOptions(r, n, &page)
-	status, limit := http.StatusOK, 50
+	status := http.StatusOK
+	if failed == nil && page.Error != "" {
+		status = http.StatusBadRequest
+	}
+	if failed != nil {
+		status, page.Error = failed.Status, failed.Code+": "+failed.Message
+	}
+	title, name := "tickets.title", "tickets"
 	if board {
+		title, name = "board.title", "ticket_board"
+	}
+	c.render(w, r, status, name, view{Title: title, Page: page, Data: ticketListData{Page: name, Strings: ticketJS(langOf(r))}})
+}
+
+// fillTicketRows runs the list query through the API; a filter it refuses
+// becomes the page's error, with the API's message.
+func (c *Console) fillTicketRows(r *http.Request, n *namer, page *ticketListPage) error {
+	f, limit := page.Filter, 50
+	if page.Board {
 		limit = 200
 		if len(f.Status) == 0 {
 			for _, s := range boardColumns {
@@ -200,32 +223,20 @@ func (c *Console) showTickets(w http.ResponseWriter, r *http.Request, board bool
 	if err := c.callAPI(r, "GET", "/api/v1/tickets", f.apiQuery(limit), nil, &res); err != nil {
 		e, ok := asAPIError(err)
 		if !ok || e.Status >= 500 || e.Code == "" {
-			c.fail(w, r, err)
-			return
+			return err
 		}
-		status, page.Error = e.Status, e.Code+": "+e.Message
+		page.Error = e.Code + ": " + e.Message
 	}
 	for _, t := range res.Items {
 		page.Rows = append(page.Rows, n.row(t))
 	}
-	if res.NextCursor != "" && !board {
+	if res.NextCursor != "" && !page.Board {
 		page.MoreURL = "/tickets?" + f.query(res.NextCursor)
 	}
-	if board {
+	if page.Board {
 		page.Columns = makeColumns(page.Rows, n)
 	}
-	if failed != nil {
-		status, page.Error = failed.Status, failed.Code+": "+failed.Message
-	}
-	if err := c.fillViews(r, n, &page); err != nil {
-		c.fail(w, r, err)
-		return
-	}
-	title, name := "tickets.title", "tickets"
-	if board {
-		title, name = "board.title", "ticket_board"
-	}
-	c.render(w, r, status, name, view{Title: title, Page: page, Data: ticketListData{Page: name, Strings: ticketJS(langOf(r))}})
+	return nil
 }
 
 // makeColumns sorts the board's cards into its columns, each card with the
