@@ -15,8 +15,8 @@ func TestSLAClocksInBothLanguages(t *testing.T) {
 	now := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 	cases := []struct {
 		name, lang, doc string
-		want           []string // Left of each clock
-		breached       []bool
+		want            []string // Left of each clock
+		breached        []bool
 	}{
 		{"running", LangZH, `{"policy":"标准","first_response_due":"2026-03-02T12:05:00Z","resolution_due":"2026-03-04T13:00:00Z"}`,
 			[]string{"还剩 2 小时 5 分", "还剩 2 天 3 小时"}, []bool{false, false}},
