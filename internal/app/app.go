@@ -272,6 +272,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	go func() { a.Enricher.Run(dctx); close(edone) }()
 	mctx, mstop := context.WithCancel(context.Background())
 	go a.gauges(mctx)
+	go a.sweepQueues(mctx)
 	go a.followChannelChanges(mctx)
 	go a.openChannels(mctx)
 	if a.lock != nil {

@@ -79,6 +79,7 @@ var (
 	BadCredentials  = def("SB-3002", http.StatusUnauthorized, "bad_credentials", "wrong login or password")
 	Forbidden       = def("SB-3003", http.StatusForbidden, "forbidden", "you do not have permission for this")
 	AccountDisabled = def("SB-3004", http.StatusForbidden, "disabled", "account is disabled")
+	CrossOrigin     = def("SB-3005", http.StatusForbidden, "cross_origin", "a browser request from another site may not change anything here")
 	Internal        = def("SB-5001", http.StatusInternalServerError, "internal", "internal error")
 	Unavailable     = def("SB-5002", http.StatusServiceUnavailable, "unavailable", "temporarily unable to store; retry")
 	ShuttingDown    = def("SB-5003", http.StatusServiceUnavailable, "shutting_down", "server is shutting down; retry")

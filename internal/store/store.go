@@ -213,6 +213,7 @@ type Store interface {
 	Tickets
 	TicketLoop
 	TicketRouting
+	TicketDuplicates
 	TicketViews
 	SessionRoutes
 	Close() error

@@ -33,4 +33,10 @@ type TicketRouting interface {
 	// ticket twice or push an agent over capacity. It returns the tickets
 	// it assigned, as committed, each with an assignee_id history entry.
 	AssignQueued(ctx context.Context, run AssignRun) ([]model.Ticket, error)
+	// QueueWork lists the teams whose queues hold tickets, and the open
+	// team tickets without an assignee missing from any queue (a crash
+	// between a ticket's commit and its queueing), as ID, TeamID and
+	// Priority only: what a periodic sweep needs to leave no ticket waiting
+	// for an event that never comes.
+	QueueWork(ctx context.Context) (teams []int64, strays []model.Ticket, err error)
 }

@@ -231,3 +231,23 @@ func (s *Service) warn(msg string, id int64, err error) {
 		s.Log.Warn(msg, "id", id, "err", err)
 	}
 }
+
+// Sweep serves every queue that holds tickets and queues the team tickets a
+// crash left out of theirs, so no ticket waits for an event that was lost
+// (a node stopped between a commit and its drain, a failed run). It is run
+// periodically; any number of nodes may sweep at once, AssignQueued locks.
+func (s *Service) Sweep(ctx context.Context) {
+	teams, strays, err := s.Store.QueueWork(ctx)
+	if err != nil {
+		s.warn("queues not swept", 0, err)
+		return
+	}
+	for _, t := range strays {
+		if err := s.Store.EnqueueTicket(ctx, t.ID, t.TeamID, t.Priority); err != nil {
+			s.warn("ticket not queued", t.ID, err)
+			continue
+		}
+		teams = append(teams, t.TeamID)
+	}
+	s.drain(ctx, teams...)
+}

@@ -12,6 +12,7 @@ import (
 	"switchboard/internal/crypto"
 	"switchboard/internal/errcode"
 	"switchboard/internal/model"
+	"switchboard/internal/store"
 	"switchboard/internal/store/sqldb"
 	"switchboard/internal/store/sqlite"
 	"switchboard/internal/ticket"
@@ -173,5 +174,36 @@ func TestEditsFollowTheQueue(t *testing.T) {
 	must(t, err)
 	if moved.AssigneeID != b.ID {
 		t.Errorf("a queued ticket moved to the other team has assignee %d, want that team's agent %d", moved.AssigneeID, b.ID)
+	}
+}
+
+// TestSweepServesWhatEventsMissed: a ticket committed without being queued
+// (the node stopped in between) and an agent made available without a
+// drain (an event lost) leave work waiting; one sweep assigns it.
+func TestSweepServesWhatEventsMissed(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	a := r.agent(t, "a", false)
+	lost, _, err := r.db.CreateTicket(ctx, store.NewTicket{Ticket: model.Ticket{Type: "incident", Title: "设备连不上网", Status: model.TicketAccepted,
+		OrgUnitID: r.root, TeamID: r.team, Priority: "P1"}})
+	must(t, err)
+	must(t, r.db.SetAgentAvailable(ctx, a.User.ID, true))
+	r.svc.Sweep(ctx)
+	got, err := r.db.GetTicket(ctx, store.TicketScope{All: true}, lost.ID)
+	must(t, err)
+	if got.AssigneeID != a.User.ID {
+		t.Fatalf("after a sweep %s has assignee %d, want the available agent %d", got.Key, got.AssigneeID, a.User.ID)
+	}
+	r.svc.Sweep(ctx)
+	h, err := r.db.TicketHistory(ctx, lost.ID)
+	must(t, err)
+	assigned := 0
+	for _, c := range h {
+		if c.Field == "assignee_id" {
+			assigned++
+		}
+	}
+	if assigned != 1 {
+		t.Errorf("history has %d assignments after two sweeps, want 1", assigned)
 	}
 }

@@ -240,6 +240,7 @@ type Detail struct {
 	Sources  []model.TicketSource  `json:"sources"`
 	Comments []model.TicketComment `json:"comments"`
 	History  []model.TicketChange  `json:"history"`
+	Duplicates
 }
 
 // Get returns a ticket's detail. Internal comments are for the staff of
@@ -268,5 +269,6 @@ func (s *Service) Get(ctx context.Context, c Caller, id int64) (Detail, error) {
 	if d.History, err = s.Store.TicketHistory(ctx, id); err != nil {
 		return d, fmt.Errorf("ticket %d: history: %w", id, err)
 	}
-	return d, nil
+	d.Duplicates, err = s.duplicates(ctx, c, t, staff)
+	return d, err
 }

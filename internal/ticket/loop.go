@@ -121,6 +121,9 @@ func (l *Loop) tellOne(ctx context.Context, told store.TicketTold) (bool, error)
 	}
 	next := store.TicketTold{TicketID: t.ID, Version: t.Version, Status: t.Status, CardDeliveryID: told.CardDeliveryID}
 	did := t.Status != told.Status
+	if did && t.Requester.ConversationID == 0 {
+		return did, l.dupesThenMark(ctx, t, next, did) // a survivor with no conversation of its own
+	}
 	if did {
 		d, err := l.notice(ctx, t, told)
 		if err != nil {
@@ -130,14 +133,14 @@ func (l *Loop) tellOne(ctx context.Context, told store.TicketTold) (bool, error)
 			next.CardDeliveryID = d.ID
 		}
 	}
-	return did, l.St.MarkTicketTold(ctx, next)
+	return did, l.dupesThenMark(ctx, t, next, did)
 }
 
 // notice enqueues the message about t's current status. It updates the
 // first notice's card in place when that one is out and this is not a
 // question the requester must see (the rating after resolution).
 func (l *Loop) notice(ctx context.Context, t model.Ticket, told store.TicketTold) (model.Delivery, error) {
-	text, err := l.statusText(ctx, t)
+	text, err := l.noticeText(ctx, t)
 	if err != nil {
 		return model.Delivery{}, err
 	}

@@ -19,6 +19,7 @@ import (
 type Store interface {
 	store.Tickets
 	store.TicketRouting
+	store.TicketDuplicates
 	Subtree(ctx context.Context, id int64) ([]int64, error)
 	GetOrgUnit(ctx context.Context, id int64) (model.OrgUnit, error)
 	GetUser(ctx context.Context, id int64) (model.User, error)
@@ -98,6 +99,9 @@ func (s *Service) Create(ctx context.Context, c Caller, in Create) (model.Ticket
 		return t, false, err
 	}
 	s.publish(ctx, bus.Event{Type: bus.TicketCreated, OrgUnitID: t.OrgUnitID, Ticket: &t})
+	if t = s.dedupe(ctx, t); t.Status == model.TicketClosed {
+		return t, true, nil // a duplicate: nobody works it, so it is not queued
+	}
 	return s.queue(ctx, t), true, nil
 }
 

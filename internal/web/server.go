@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -46,7 +47,30 @@ func (s *Server) Handler() http.Handler {
 	if s.Console != nil {
 		s.Console.Mount(mux)
 	}
-	return s.logRequests(mux)
+	return s.logRequests(s.sameOrigin(mux))
+}
+
+// sameOrigin refuses state-changing browser requests sent from another
+// origin (Sec-Fetch-Site, else Origin against Host), so a page elsewhere
+// cannot ride the console's session cookie into the API, whatever the
+// browser does with SameSite. Clients that are not browsers (tokens,
+// platforms' callbacks) send neither header and pass; callbacks are
+// signed anyway and skip the check.
+func (s *Server) sameOrigin(next http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/hooks/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if err := cop.Check(r); err != nil {
+			s.Metrics.APIErrors.WithLabelValues(errcode.CrossOrigin.Code).Inc()
+			s.Log.Warn("cross-origin request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"))
+			channel.WriteError(w, errcode.CrossOrigin)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {

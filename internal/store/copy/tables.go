@@ -94,6 +94,8 @@ var Tables = []Table{
 	{Name: "ticket_loop", Cols: cols("ticket_id told_version told_status card_delivery_id"), Order: "ticket_id"},
 	{Name: "ticket_agents", Cols: cols("user_id available capacity assigned_seq updated_at"), Order: "user_id", Bools: set("available")},
 	{Name: "ticket_queue", Cols: cols("ticket_id team_id priority queued_at"), Order: "ticket_id"},
+	{Name: "ticket_duplicates", Cols: cols("ticket_id survivor_id score linked_by linked_at"), Order: "ticket_id"},
+	{Name: "ticket_dup_suggestions", Cols: cols("ticket_id candidate_id score state created_at decided_by decided_at"), Order: "ticket_id, candidate_id"},
 	{Name: "ticket_views", Cols: cols("id user_id org_unit_id name query created_at"), Order: "id", Identity: true},
 }
 

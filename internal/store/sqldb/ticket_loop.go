@@ -14,7 +14,8 @@ import (
 func (db *DB) TicketsToTell(ctx context.Context, limit int) ([]store.TicketTold, error) {
 	rows, err := db.read.QueryContext(ctx, db.q(`SELECT t.id, COALESCE(l.told_version, 0), COALESCE(l.told_status, ''),
 		COALESCE(l.card_delivery_id, 0) FROM tickets t LEFT JOIN ticket_loop l ON l.ticket_id = t.id
-		WHERE t.requester_conversation_id IS NOT NULL AND (l.ticket_id IS NULL OR l.told_version < t.version)
+		WHERE (t.requester_conversation_id IS NOT NULL OR EXISTS (SELECT 1 FROM ticket_duplicates d WHERE d.survivor_id = t.id))
+		AND (l.ticket_id IS NULL OR l.told_version < t.version)
 		ORDER BY t.id LIMIT ?`), limit)
 	if err != nil {
 		return nil, fmt.Errorf("tickets to tell: %w", err)

@@ -118,3 +118,29 @@ func (db *DB) ids(ctx context.Context, q Querier, query string, args ...any) ([]
 	}
 	return out, rows.Err()
 }
+
+// QueueWork lists teams with queued tickets and open team tickets that are
+// in no queue.
+func (db *DB) QueueWork(ctx context.Context) ([]int64, []model.Ticket, error) {
+	teams, err := db.ids(ctx, db.read, `SELECT DISTINCT team_id FROM ticket_queue ORDER BY team_id`)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := db.read.QueryContext(ctx, db.q(`SELECT id, team_id, priority FROM tickets t
+		WHERE team_id IS NOT NULL AND assignee_id IS NULL AND status IN (?, ?, ?)
+		AND NOT EXISTS (SELECT 1 FROM ticket_queue q WHERE q.ticket_id = t.id) ORDER BY id LIMIT 1000`),
+		string(model.TicketAccepted), string(model.TicketInProgress), string(model.TicketWaiting))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	strays := []model.Ticket{}
+	for rows.Next() {
+		var t model.Ticket
+		if err := rows.Scan(&t.ID, &t.TeamID, &t.Priority); err != nil {
+			return nil, nil, err
+		}
+		strays = append(strays, t)
+	}
+	return teams, strays, rows.Err()
+}

@@ -172,3 +172,27 @@ func raceRuns(t *testing.T, s store.Store, tm team, n int) {
 	close(start)
 	wg.Wait()
 }
+
+func testTicketQueueWork(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	tm := newTeam(t, s, 1)
+	queued := tm.queued(t, s, "P2")
+	stray := sampleTicket(tm.f.o.deptA, "never queued")
+	stray.Priority, stray.TeamID = "P1", tm.f.o.teamA1
+	lost := mustTicket(t, s, store.NewTicket{Ticket: stray})
+	closed := stray
+	closed.Title, closed.Status = "closed, no assignee", model.TicketClosed
+	mustTicket(t, s, store.NewTicket{Ticket: closed})
+	teams, strays, err := s.QueueWork(ctx)
+	must(t, err)
+	if !reflect.DeepEqual(teams, []int64{tm.f.o.teamA1}) {
+		t.Errorf("teams with queued tickets = %v, want [%d] (ticket %d waits)", teams, tm.f.o.teamA1, queued.ID)
+	}
+	if len(strays) != 1 || strays[0].ID != lost.ID || strays[0].TeamID != tm.f.o.teamA1 || strays[0].Priority != "P1" {
+		t.Errorf("strays = %+v, want only ticket %d (open, team, no assignee, not queued)", strays, lost.ID)
+	}
+	must(t, s.EnqueueTicket(ctx, lost.ID, lost.TeamID, "P1"))
+	if _, strays, err = s.QueueWork(ctx); err != nil || len(strays) != 0 {
+		t.Errorf("after queueing it, strays = %+v, %v; want none", strays, err)
+	}
+}
