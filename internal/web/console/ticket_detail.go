@@ -21,6 +21,7 @@ type ticketDoc struct {
 	History     []model.TicketChange  `json:"history"`
 	SLA         *slaDoc               `json:"sla"`
 	DuplicateOf json.RawMessage       `json:"duplicate_of"`
+	Duplicates  json.RawMessage       `json:"duplicates"` // tickets merged into this one
 	Mentions    json.RawMessage       `json:"mentions"`
 }
 
@@ -38,7 +39,8 @@ type ticketPage struct {
 	SLAPaused   bool
 	SLAPolicy   string
 	DuplicateOf []ref
-	Mentions    []ref
+	Duplicates  []ref
+	Mentions    mentions
 	Sources     []sourceRow
 	Comments    []commentRow
 	Timeline    []timelineEntry
@@ -112,7 +114,7 @@ func (c *Console) fillTicketPage(r *http.Request, n *namer, d ticketDoc, page *t
 	if d.SLA != nil {
 		page.SLA, page.SLAPaused, page.SLAPolicy = d.SLA.clocks(n), d.SLA.Paused, d.SLA.policyName()
 	}
-	page.DuplicateOf, page.Mentions = parseRefs(d.DuplicateOf), parseRefs(d.Mentions)
+	page.DuplicateOf, page.Duplicates, page.Mentions = parseRefs(d.DuplicateOf), parseRefs(d.Duplicates), parseMentions(d.Mentions)
 	for _, to := range d.Allowed {
 		page.Moves = append(page.Moves, moveButton{To: string(to), Key: statusKey(to), NeedsReason: needsReason(t.Status, to)})
 	}

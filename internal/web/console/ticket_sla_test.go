@@ -56,16 +56,19 @@ func TestTicketPageRendersOptionalParts(t *testing.T) {
 		return w.Body.String()
 	}
 	base := ticketPage{T: model.Ticket{ID: 1, Key: "SB-1", Title: "t", Status: model.TicketAccepted}, StatusKey: statusKey(model.TicketAccepted)}
-	if body := render(base); strings.Contains(body, `class="sla"`) || strings.Contains(body, "重复于") {
-		t.Error("SLA or duplicate shown without them in the JSON")
+	base.Mentions = parseMentions(json.RawMessage(`{"count":1,"people":[]}`)) // raised once: nothing to say
+	if body := render(base); strings.Contains(body, `class="sla"`) || strings.Contains(body, "重复于") || strings.Contains(body, "提及") {
+		t.Error("SLA, duplicate or mentions shown without them in the JSON")
 	}
 	p := base
 	p.SLAPaused, p.SLAPolicy = true, "金牌"
 	p.SLA = []slaClock{{Label: "sla.resolution", Left: "超时 5 分钟", Breached: true}}
-	p.DuplicateOf = parseRefs(json.RawMessage(`{"id":7,"key":"SB-7"}`))
-	p.Mentions = parseRefs(json.RawMessage(`[8, "SB-9"]`))
+	p.DuplicateOf = parseRefs(json.RawMessage(`{"ticket_id":7,"key":"SB-7","score":0.9}`))
+	p.Duplicates = parseRefs(json.RawMessage(`[{"ticket_id":11,"key":"SB-11"}]`))
+	p.Mentions = parseMentions(json.RawMessage(`{"count":3,"people":[{"person_id":4,"name":"王<b>","ticket_id":8,"key":"SB-8"}]}`))
 	body := render(p)
-	for _, want := range []string{`class="sla"`, "金牌", "已暂停", `sla-clock breached`, "已超时 · 超时 5 分钟", `<a href="/tickets/7">SB-7</a>`, `<a href="/tickets/8">#8</a>`, "SB-9"} {
+	for _, want := range []string{`class="sla"`, "金牌", "已暂停", `sla-clock breached`, "已超时 · 超时 5 分钟", `<a href="/tickets/7">SB-7</a>`,
+		`<a href="/tickets/11">SB-11</a>`, "共被提出 3 次", `<a href="/people/4">王&lt;b&gt;</a> <a href="/tickets/8">SB-8</a>`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %q", want)
 		}

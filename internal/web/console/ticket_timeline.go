@@ -90,8 +90,40 @@ func (n *namer) value(field, v string) string {
 // fields come from other parts of the API, so any of a number, a key or an
 // object with id/key/title is read.
 type ref struct {
-	ID    int64
-	Label string
+	ID       int64
+	Label    string
+	PersonID int64 // mentions: who raised it
+	Person   string
+}
+
+// mentions is how often a ticket's need was raised ({count, people}), or
+// a plain list of related tickets.
+type mentions struct {
+	Count int
+	Refs  []ref
+}
+
+func parseMentions(raw json.RawMessage) mentions {
+	var o struct {
+		Count  *int `json:"count"`
+		People []struct {
+			PersonID int64  `json:"person_id"`
+			Name     string `json:"name"`
+			TicketID int64  `json:"ticket_id"`
+			Key      string `json:"key"`
+		} `json:"people"`
+	}
+	if json.Unmarshal(raw, &o) != nil || o.Count == nil {
+		return mentions{Refs: parseRefs(raw)}
+	}
+	if *o.Count <= 1 {
+		return mentions{} // raised once, by its requester: nothing to add
+	}
+	m := mentions{Count: *o.Count}
+	for _, p := range o.People {
+		m.Refs = append(m.Refs, ref{ID: p.TicketID, Label: p.Key, PersonID: p.PersonID, Person: p.Name})
+	}
+	return m
 }
 
 func parseRefs(raw json.RawMessage) []ref {
@@ -133,8 +165,8 @@ func parseRef(raw json.RawMessage) (ref, bool) {
 		o.ID = o.TicketID
 	}
 	label := strings.TrimSpace(o.Key + " " + o.Title)
-	if label == "" {
+	if label == "" && o.ID > 0 {
 		label = fmt.Sprintf("#%d", o.ID)
 	}
-	return ref{ID: o.ID, Label: label}, o.ID > 0 || label != ""
+	return ref{ID: o.ID, Label: label}, label != ""
 }

@@ -163,11 +163,20 @@ func TestTicketDetailTimelineCommentsAndActions(t *testing.T) {
 		last = max(last, i)
 	}
 	wantIn(t, "timeline", tl, []string{`class="badge internal">内部`, `class="badge public">公开`}, []string{"<i>x</i>"})
-	// Merge and split are other parts' routes: tolerated when absent.
+	// Merging into itself is refused with the API's message; merging a
+	// repeat into it links both pages.
 	st, body = post("merge", url.Values{"into": {tk.Key}})
-	if st < 400 || !strings.Contains(body, `id="ticket-error"`) {
-		t.Errorf("merge: %d, want an error message on the page", st)
+	if st < 400 || !strings.Contains(body, `id="ticket-error">SB-`) {
+		t.Errorf("merge into itself: %d, want the API's error on the page", st)
 	}
+	again := d.ticket(t, map[string]any{"type": "incident", "title": "又断网了", "org_unit_id": d.unit})
+	form := url.Values{"csrf": {csrf}, "into": {tk.Key}}
+	st, body = d.agent.post(fmt.Sprintf("/tickets/%d/merge", again.ID), form)
+	if st != http.StatusOK || !strings.Contains(body, fmt.Sprintf(`重复于</dt><dd class="duplicate-of"><a href="/tickets/%d">%s</a>`, tk.ID, tk.Key)) {
+		t.Errorf("after merging %s: %d, its page does not link %s", again.Key, st, tk.Key)
+	}
+	_, body = d.agent.get(path)
+	wantIn(t, "survivor", body, []string{"已合并的重复工单", again.Key, "共被提出 2 次"}, nil)
 }
 
 func TestTicketPagesFollowTheAPIsPermissions(t *testing.T) {
