@@ -57,6 +57,7 @@ type App struct {
 	Dispatcher *outbox.Dispatcher
 	Notifier   *notify.Engine
 	TicketLoop *ticket.Loop
+	SLATimer   *ticket.SLATimer
 	Enricher   *enrich.Engine // contact profiles and attachment bytes, after the commit
 	API        *api.API
 	Handler    http.Handler
@@ -146,6 +147,7 @@ func (a *App) build() {
 	a.Notifier = notify.New(notify.Config{Owner: cfg.NodeID, Lease: cfg.LeaseDuration, PublicURL: cfg.PublicURL,
 		Enqueued: a.Dispatcher.Wake, Tasks: ruleTasks{&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}}}, a.Store, log)
 	a.TicketLoop = ticket.NewLoop(&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}, a.Store, a.Dispatcher.Wake, log)
+	a.SLATimer = ticket.NewSLATimer(&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}, a.Store, a.Notifier, cfg.NodeID, log)
 	a.Enricher = enrich.New(enrich.Config{Owner: cfg.NodeID}, a.Store, a.Channels, blobs, a.Metrics.Registry, log)
 	authSvc := &auth.Service{Users: a.Store, SessionTTL: cfg.SessionTTL}
 	a.API = api.New(api.Deps{Store: a.Store, Auth: authSvc, Channels: a.Channels, Bus: a.Bus, Blobs: blobs,
@@ -268,6 +270,8 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	go func() { a.Notifier.Run(dctx); close(ndone) }()
 	tdone := make(chan struct{})
 	go func() { a.TicketLoop.Run(dctx); close(tdone) }()
+	sdone := make(chan struct{})
+	go func() { a.SLATimer.Run(dctx); close(sdone) }()
 	edone := make(chan struct{})
 	go func() { a.Enricher.Run(dctx); close(edone) }()
 	mctx, mstop := context.WithCancel(context.Background())
@@ -306,6 +310,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	<-ddone
 	<-ndone
 	<-tdone
+	<-sdone
 	<-edone
 	mstop()
 	if err := errors.Join(a.Bus.Close(), a.Store.Close(), a.lock.Close()); err != nil {

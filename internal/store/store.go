@@ -215,6 +215,7 @@ type Store interface {
 	TicketRouting
 	TicketDuplicates
 	TicketViews
+	TicketSLAs
 	SessionRoutes
 	Close() error
 }

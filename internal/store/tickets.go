@@ -27,6 +27,7 @@ type TicketFilter struct {
 	Number      int64  // a human number, when the search box held one
 	Query       string // substring of the title or description
 	Before      int64  // cursor: only ids below this
+	SLA         string // "breached" or "at_risk" (SLA clocks), "" any
 	Limit       int
 	TeamID      int64 // the ticket's team (exactly)
 	Unassigned  bool  // only tickets nobody holds

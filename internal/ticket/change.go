@@ -230,7 +230,11 @@ func (s *Service) Comment(ctx context.Context, c Caller, id int64, body string, 
 	if err != nil {
 		return model.TicketComment{}, err
 	}
-	return s.Store.AddTicketComment(ctx, model.TicketComment{TicketID: t.ID, AuthorID: c.User.ID, Body: body, Public: public})
+	cm, err := s.Store.AddTicketComment(ctx, model.TicketComment{TicketID: t.ID, AuthorID: c.User.ID, Body: body, Public: public})
+	if err == nil && public {
+		s.commented(ctx, t.ID) // a first response
+	}
+	return cm, err
 }
 
 // Detail is a ticket with everything its page shows.
@@ -241,6 +245,7 @@ type Detail struct {
 	Comments []model.TicketComment `json:"comments"`
 	History  []model.TicketChange  `json:"history"`
 	Duplicates
+	SLA *model.TicketSLAView `json:"sla"` // null without a policy
 }
 
 // Get returns a ticket's detail. Internal comments are for the staff of
@@ -270,5 +275,9 @@ func (s *Service) Get(ctx context.Context, c Caller, id int64) (Detail, error) {
 		return d, fmt.Errorf("ticket %d: history: %w", id, err)
 	}
 	d.Duplicates, err = s.duplicates(ctx, c, t, staff)
+	if err != nil {
+		return d, err
+	}
+	d.SLA, err = s.slaView(ctx, d)
 	return d, err
 }

@@ -20,6 +20,7 @@ type Store interface {
 	store.Tickets
 	store.TicketRouting
 	store.TicketDuplicates
+	store.TicketSLAs
 	Subtree(ctx context.Context, id int64) ([]int64, error)
 	GetOrgUnit(ctx context.Context, id int64) (model.OrgUnit, error)
 	GetUser(ctx context.Context, id int64) (model.User, error)

@@ -269,6 +269,7 @@ func addTicketFilter(w *where, f store.TicketFilter) {
 		// The description is sealed, so the search box looks at titles and numbers.
 		w.add(`(LOWER(t.title) LIKE ? ESCAPE '\' OR t.number = ?)`, like, n)
 	}
+	addSLAFilter(w, f)
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

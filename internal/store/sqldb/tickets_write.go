@@ -15,6 +15,20 @@ import (
 
 // UpdateTicket writes t whole if t.Version is still current.
 func (db *DB) UpdateTicket(ctx context.Context, t model.Ticket, changes []model.TicketChange) (model.Ticket, error) {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		t, err = db.updateTicketTx(ctx, tx, t, changes)
+		return err
+	})
+	if err != nil {
+		return t, fmt.Errorf("update ticket %d: %w", t.ID, err)
+	}
+	return t, nil
+}
+
+// updateTicketTx is UpdateTicket inside tx, shared with writes that
+// change a ticket together with other rows (SLA escalations).
+func (db *DB) updateTicketTx(ctx context.Context, tx *sql.Tx, t model.Ticket, changes []model.TicketChange) (model.Ticket, error) {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	t.UpdatedAt = now
 	vals, err := db.ticketValues(&t)
@@ -26,30 +40,27 @@ func (db *DB) UpdateTicket(ctx context.Context, t model.Ticket, changes []model.
 		set[i] = c + " = ?"
 	}
 	q := `UPDATE tickets SET ` + strings.Join(set, ", ") + `, version = version + 1 WHERE id = ? AND version = ?`
-	err = db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, db.q(q), append(vals, t.ID, t.Version)...)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return db.whyNotUpdated(ctx, tx, t)
-		}
-		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM ticket_tags WHERE ticket_id = ?`), t.ID); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM ticket_watchers WHERE ticket_id = ?`), t.ID); err != nil {
-			return err
-		}
-		if err := db.writeTicketSets(ctx, tx, &t); err != nil {
-			return err
-		}
-		for i := range changes {
-			changes[i].TicketID, changes[i].At = t.ID, now
-		}
-		return db.appendHistory(ctx, tx, changes)
-	})
+	res, err := tx.ExecContext(ctx, db.q(q), append(vals, t.ID, t.Version)...)
 	if err != nil {
-		return t, fmt.Errorf("update ticket %d: %w", t.ID, err)
+		return t, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return t, db.whyNotUpdated(ctx, tx, t)
+	}
+	if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM ticket_tags WHERE ticket_id = ?`), t.ID); err != nil {
+		return t, err
+	}
+	if _, err := tx.ExecContext(ctx, db.q(`DELETE FROM ticket_watchers WHERE ticket_id = ?`), t.ID); err != nil {
+		return t, err
+	}
+	if err := db.writeTicketSets(ctx, tx, &t); err != nil {
+		return t, err
+	}
+	for i := range changes {
+		changes[i].TicketID, changes[i].At = t.ID, now
+	}
+	if err := db.appendHistory(ctx, tx, changes); err != nil {
+		return t, err
 	}
 	t.Version++
 	return t, nil

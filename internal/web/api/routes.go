@@ -78,6 +78,10 @@ func (a *API) table() []Route {
 		{"GET", "/api/v1/ticket-views", "Your saved ticket-list views and those shared with your units, by name", "tickets", false, a.listTicketViews},
 		{"POST", "/api/v1/ticket-views", "Save the ticket-list filters under a name ({name, query, org_unit_id}: a unit of yours shares it there)", "tickets", false, a.createTicketView},
 		{"DELETE", "/api/v1/ticket-views/{id}", "Delete one of your saved views", "tickets", false, a.deleteTicketView},
+		{"GET", "/api/v1/sla-policies", "SLA policies (type + priority → first-response and resolution targets on a calendar, warning, reminders, reassignment on breach; first match wins) (admin)", "tickets", false, a.getSLAPolicies},
+		{"PUT", "/api/v1/sla-policies", "Replace the SLA policies; tickets take new targets on their next change (admin)", "tickets", false, a.putSLAPolicies},
+		{"GET", "/api/v1/sla-calendars", "Business-hours calendars for SLA clocks: working days, hours with breaks, time zone, holidays and make-up workdays (调休) (admin)", "tickets", false, a.getSLACalendars},
+		{"PUT", "/api/v1/sla-calendars", "Replace the business-hours calendars; a calendar a policy uses cannot be removed (admin)", "tickets", false, a.putSLACalendars},
 
 		{"GET", "/api/v1/alerts", "Alerts for admins (deliveries that failed for good), newest first (admin)", "notify", false, a.listAlerts},
 		{"GET", "/api/v1/audit", "Audit trail (admin, auditor)", "governance", false, a.listAudit},

@@ -89,6 +89,9 @@ func parseTicketFilter(r *http.Request) (store.TicketFilter, error) {
 	if f.Priority != "" && !ticket.KnownPriority(f.Priority) {
 		return f, errcode.BadCursor.With("priority=%q: want P1, P2, P3 or P4", f.Priority)
 	}
+	if f.SLA = q.Get("sla"); f.SLA != "" && f.SLA != "breached" && f.SLA != "at_risk" {
+		return f, errcode.BadSLAFilter.With("sla=%q", f.SLA)
+	}
 	if n, err := parseLimit(q.Get("limit")); err != nil {
 		return f, err
 	} else if n > 0 {

@@ -1,0 +1,30 @@
+CREATE TABLE ticket_sla (
+	ticket_id BIGINT PRIMARY KEY REFERENCES tickets(id),
+	version BIGINT NOT NULL,
+	policy TEXT NOT NULL,
+	cycle INTEGER NOT NULL DEFAULT 1,
+	first_due BIGINT NOT NULL DEFAULT 0,
+	first_warn BIGINT NOT NULL DEFAULT 0,
+	first_at BIGINT NOT NULL DEFAULT 0,
+	resolution_due BIGINT NOT NULL DEFAULT 0,
+	resolution_warn BIGINT NOT NULL DEFAULT 0,
+	frozen_at BIGINT NOT NULL DEFAULT 0,
+	paused INTEGER NOT NULL DEFAULT 0,
+	next_at BIGINT NOT NULL DEFAULT 0
+)
+--;
+CREATE INDEX ticket_sla_next ON ticket_sla (next_at) WHERE next_at > 0
+--;
+INSERT INTO ticket_sla (ticket_id, version, policy) SELECT id, version, '-' FROM tickets
+--;
+CREATE TABLE ticket_sla_events (
+	ticket_id BIGINT NOT NULL REFERENCES tickets(id),
+	kind TEXT NOT NULL,
+	cycle INTEGER NOT NULL,
+	n INTEGER NOT NULL,
+	done INTEGER NOT NULL DEFAULT 0,
+	owner TEXT NOT NULL DEFAULT '',
+	lease_until BIGINT NOT NULL DEFAULT 0,
+	created_at BIGINT NOT NULL,
+	PRIMARY KEY (ticket_id, kind, cycle, n)
+)
