@@ -14,6 +14,7 @@ type slaDoc struct {
 	FirstResponseAt       time.Time       `json:"first_response_at"`
 	ResolutionDue         time.Time       `json:"resolution_due"`
 	Paused                bool            `json:"paused"`
+	Stopped               bool            `json:"stopped"` // the resolution clock stopped (resolved)
 	FirstResponseBreached bool            `json:"first_response_breached"`
 	ResolutionBreached    bool            `json:"resolution_breached"`
 }
@@ -61,7 +62,7 @@ func (s *slaDoc) clocks(n *namer) []slaClock {
 		out = append(out, c)
 	}
 	add("sla.first_response", s.FirstResponseDue, !s.FirstResponseAt.IsZero(), s.FirstResponseBreached)
-	add("sla.resolution", s.ResolutionDue, false, s.ResolutionBreached)
+	add("sla.resolution", s.ResolutionDue, s.Stopped && !s.ResolutionBreached, s.ResolutionBreached)
 	return out
 }
 

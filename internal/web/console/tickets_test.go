@@ -124,7 +124,8 @@ func TestTicketDetailTimelineCommentsAndActions(t *testing.T) {
 	path := fmt.Sprintf("/tickets/%d", tk.ID)
 	_, body := d.agent.get(path)
 	wantIn(t, "detail", body, []string{tk.Key, "设备连不上网", fmt.Sprintf(`href="/people/%d"`, d.msg.SenderID),
-		fmt.Sprintf(`href="/conversations/%d"`, d.msg.ConversationID), "影响人数", "加权平均", "创建工单", `value="in_progress"`}, []string{`class="sla"`})
+		fmt.Sprintf(`href="/conversations/%d"`, d.msg.ConversationID), "影响人数", "加权平均", "创建工单", `value="in_progress"`,
+		`class="sla"`, "SLA · incident-P", "首次响应", "解决时限", "还剩"}, []string{"已超时"})
 	csrf := csrfRE.FindStringSubmatch(body)[1]
 	post := func(action string, form url.Values) (int, string) {
 		form.Set("csrf", csrf)
