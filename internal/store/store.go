@@ -214,6 +214,7 @@ type Store interface {
 	TicketLoop
 	TicketRouting
 	TicketDuplicates
+	TicketViews
 	TicketSLAs
 	TicketIntake
 	SessionRoutes

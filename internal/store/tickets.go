@@ -29,6 +29,8 @@ type TicketFilter struct {
 	Before      int64  // cursor: only ids below this
 	SLA         string // "breached" or "at_risk" (SLA clocks), "" any
 	Limit       int
+	TeamID      int64 // the ticket's team (exactly)
+	Unassigned  bool  // only tickets nobody holds
 }
 
 // NewTicket is a ticket to create with its source messages. Sources are

@@ -275,6 +275,12 @@ func (s *Service) publish(ctx context.Context, ev bus.Event) {
 	if s.Bus == nil {
 		return
 	}
+	if ev.Ticket != nil {
+		// Subscribers (the live stream) read the ticket on their own
+		// goroutines while callers go on reassigning theirs: give them a copy.
+		cp := *ev.Ticket
+		ev.Ticket = &cp
+	}
 	if err := s.Bus.Publish(context.WithoutCancel(ctx), ev); err != nil && s.Log != nil {
 		s.Log.Warn("ticket event not published", "type", ev.Type, "err", err)
 	}

@@ -254,10 +254,14 @@ func addTicketFilter(w *where, f store.TicketFilter) {
 	}{{"t.type = ?", f.Type, f.Type != ""}, {"t.priority = ?", f.Priority, f.Priority != ""},
 		{"t.assignee_id = ?", f.AssigneeID, f.AssigneeID != 0}, {"t.requester_person_id = ?", f.RequesterID, f.RequesterID != 0},
 		{"t.org_unit_id IN (SELECT descendant FROM org_unit_paths WHERE ancestor = ?)", f.OrgUnitID, f.OrgUnitID != 0},
-		{"t.id < ?", f.Before, f.Before != 0}} {
+		{"t.id < ?", f.Before, f.Before != 0},
+		{"t.team_id = ?", f.TeamID, f.TeamID != 0}} {
 		if c.set {
 			w.add(c.col, c.v)
 		}
+	}
+	if f.Unassigned {
+		w.add("(t.assignee_id IS NULL OR t.assignee_id = 0)")
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		like := "%" + likeEscaper.Replace(strings.ToLower(q)) + "%"

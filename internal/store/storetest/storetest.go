@@ -92,6 +92,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TicketDuplicates", testTicketDuplicates},
 		{"TicketDuplicateRace", testTicketDuplicateRace},
 		{"TicketSuggestAndSplit", testTicketSuggestAndSplit},
+		{"TicketViews", testTicketViews},
+		{"TicketTeamFilters", testTicketTeamFilters},
 		{"TicketSLASettings", testTicketSLASettings},
 		{"TicketSLAClocks", testTicketSLAClocks},
 		{"TicketSLAEvents", testTicketSLAEvents},

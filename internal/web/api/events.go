@@ -77,7 +77,8 @@ func (a *API) expandUnits(r *http.Request, all bool, units []int64) (map[int64]b
 	return set, nil
 }
 
-// events streams new messages the caller may see as Server-Sent Events.
+// events streams new messages and ticket changes the caller may see as
+// Server-Sent Events.
 func (a *API) events(w http.ResponseWriter, r *http.Request) {
 	scope := principal(r).Scope
 	units, err := a.visibleUnits(r, scope)
@@ -90,7 +91,12 @@ func (a *API) events(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	evs, cancel := a.Bus.Subscribe(4096, bus.MessageCreated)
+	viewer, err := a.ticketViewer(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	evs, cancel := a.Bus.Subscribe(4096, append([]string{bus.MessageCreated}, ticketEvents...)...)
 	defer cancel()
 	a.Metrics.SSEClients.Inc()
 	defer a.Metrics.SSEClients.Dec()
@@ -116,6 +122,14 @@ func (a *API) events(w http.ResponseWriter, r *http.Request) {
 		case <-ping.C:
 			fmt.Fprint(w, ": ping\n\n")
 		case ev := <-evs:
+			if ev.Ticket != nil {
+				if !viewer.sees(ev.Ticket) {
+					continue
+				}
+				_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
+				writeTicketEvent(w, ev)
+				break
+			}
 			if ev.Type != bus.MessageCreated || ev.Message == nil || (units != nil && !units[ev.OrgUnitID]) || ev.Message.ID <= sent {
 				continue
 			}

@@ -83,6 +83,9 @@ func parseTicketFilter(r *http.Request) (store.TicketFilter, error) {
 			f.Status = append(f.Status, st)
 		}
 	}
+	if err := addListFilters(r, &f); err != nil {
+		return f, err
+	}
 	if f.Priority != "" && !ticket.KnownPriority(f.Priority) {
 		return f, errcode.BadCursor.With("priority=%q: want P1, P2, P3 or P4", f.Priority)
 	}

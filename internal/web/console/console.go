@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+	"sync"
 
 	"switchboard/internal/auth"
 	"switchboard/internal/model"
@@ -32,6 +33,9 @@ var pages = []string{"login", "inbox", "conversation", "problem", "rules", "noti
 type Console struct {
 	api   *api.API
 	pages map[string]map[string]*template.Template // lang → page → template
+
+	muxOnce sync.Once // the API's routes for in-process calls (apicall.go)
+	mux     *http.ServeMux
 }
 
 // New builds the console on top of the API's services. Templates are parsed
@@ -78,6 +82,7 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /channels/{id}/test", c.signedIn(c.testChannel))
 	mux.Handle("GET /notifications/chains", c.signedIn(c.chainsView))
 	mux.Handle("POST /notifications/chains", c.signedIn(c.saveChain))
+	c.mountTickets(mux)
 }
 
 // signedIn resolves the caller like the API does, but answers an anonymous
