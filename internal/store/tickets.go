@@ -7,8 +7,9 @@ import (
 )
 
 // TicketScope limits which tickets a caller may read, inside the query.
-// All sees everything. Otherwise a ticket is visible when its org unit lies
-// in the subtree of one of Units (staff: agents, department heads), or when
+// All sees everything. Otherwise a ticket is visible when its org unit or
+// its team lies in the subtree of one of Units (staff: agents, department
+// heads), or when
 // UserID created it, is assigned to it or watches it (a member's own items).
 type TicketScope struct {
 	All    bool

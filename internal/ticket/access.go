@@ -10,8 +10,8 @@ import (
 
 // Who may do what with tickets:
 //   - admins: everything;
-//   - department heads and agents: every ticket of their units' subtrees —
-//     read, create, change, comment;
+//   - department heads and agents: every ticket of their units' subtrees,
+//     and every ticket routed to a team there — read, create, change, comment;
 //   - members: the tickets they created, are assigned or watch (read,
 //     comment); they create personal tasks in their units and change the
 //     tasks they created or are assigned.
@@ -89,9 +89,18 @@ func canCreate(ctx context.Context, st subtrees, u model.User, unit int64, typ s
 	return covers(ctx, st, roleUnits(u, model.RoleMember), unit)
 }
 
-// canChange: staff of the ticket's unit, or a member on their own task.
+// worksOn reports whether u is staff of the ticket's unit or of the team it
+// is routed to: a request raised in 客服部 and routed to 售后 is worked by 售后.
+func worksOn(ctx context.Context, st subtrees, u model.User, t model.Ticket) (bool, error) {
+	if ok, err := isStaff(ctx, st, u, t.OrgUnitID); ok || err != nil || t.TeamID == 0 {
+		return ok, err
+	}
+	return isStaff(ctx, st, u, t.TeamID)
+}
+
+// canChange: staff of the ticket's unit or team, or a member on their own task.
 func canChange(ctx context.Context, st subtrees, u model.User, t model.Ticket) (bool, error) {
-	if ok, err := isStaff(ctx, st, u, t.OrgUnitID); ok || err != nil {
+	if ok, err := worksOn(ctx, st, u, t); ok || err != nil {
 		return ok, err
 	}
 	return t.Type == model.TypeTask && (t.CreatedBy == u.ID || t.AssigneeID == u.ID), nil

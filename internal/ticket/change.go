@@ -266,7 +266,7 @@ func (s *Service) Get(ctx context.Context, c Caller, id int64) (Detail, error) {
 		return Detail{}, err
 	}
 	d := Detail{Ticket: t}
-	staff, err := isStaff(ctx, s.Store, c.User, t.OrgUnitID)
+	staff, err := worksOn(ctx, s.Store, c.User, t)
 	if err != nil {
 		return d, err
 	}

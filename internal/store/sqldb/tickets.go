@@ -210,6 +210,9 @@ func addTicketScope(w *where, s store.TicketScope) {
 	if len(s.Units) > 0 {
 		cond, a := scopeClause("t.org_unit_id", store.Scope{Units: s.Units})
 		or, args = append(or, cond), append(args, a...)
+		// The team a ticket is routed to works it, whichever unit raised it.
+		cond, a = scopeClause("t.team_id", store.Scope{Units: s.Units})
+		or, args = append(or, cond), append(args, a...)
 	}
 	if s.UserID != 0 {
 		or = append(or, "t.created_by = ?", "t.assignee_id = ?", "t.id IN (SELECT ticket_id FROM ticket_watchers WHERE user_id = ?)")

@@ -211,14 +211,17 @@ func testTicketScope(t *testing.T, s store.Store) {
 	watched := sampleTicket(f.o.deptB, "watched in B")
 	watched.Watchers = []int64{f.agent}
 	w := mustTicket(t, s, store.NewTicket{Ticket: watched})
+	routed := sampleTicket(f.o.deptB, "raised in B, routed to team A1")
+	routed.TeamID = f.o.teamA1
+	toA := mustTicket(t, s, store.NewTicket{Ticket: routed})
 	cases := []struct {
 		name  string
 		scope store.TicketScope
 		want  []int64
 	}{
-		{"all", store.TicketScope{All: true}, []int64{w.ID, mine.ID, inB.ID, inA.ID}},
-		{"dept A subtree", store.TicketScope{Units: []int64{f.o.deptA}}, []int64{inA.ID}},
-		{"own in B", store.TicketScope{Units: []int64{f.o.deptA}, UserID: f.agent}, []int64{w.ID, mine.ID, inA.ID}},
+		{"all", store.TicketScope{All: true}, []int64{toA.ID, w.ID, mine.ID, inB.ID, inA.ID}},
+		{"dept A subtree, with the ticket routed to its team", store.TicketScope{Units: []int64{f.o.deptA}}, []int64{toA.ID, inA.ID}},
+		{"own in B", store.TicketScope{Units: []int64{f.o.deptA}, UserID: f.agent}, []int64{toA.ID, w.ID, mine.ID, inA.ID}},
 		{"nothing", store.TicketScope{}, []int64{}},
 	}
 	for _, c := range cases {

@@ -33,7 +33,7 @@ func (v ticketViewer) sees(t *model.Ticket) bool {
 	if t == nil {
 		return false
 	}
-	if v.units == nil || v.units[t.OrgUnitID] {
+	if v.units == nil || v.units[t.OrgUnitID] || (t.TeamID != 0 && v.units[t.TeamID]) {
 		return true
 	}
 	return v.userID != 0 && (t.CreatedBy == v.userID || t.AssigneeID == v.userID || slices.Contains(t.Watchers, v.userID))

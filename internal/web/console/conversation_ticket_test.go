@@ -36,7 +36,7 @@ func TestConversationCreatesTicketFromPickedMessages(t *testing.T) {
 	form := url.Values{"csrf": {csrf}, "type": {"incident"}, "title": {"王先生断网"},
 		"msg": {strconv.FormatInt(first.ID, 10), strconv.FormatInt(second.ID, 10)}}
 	st, body = b.post(conv+"/ticket", form)
-	key := regexp.MustCompile(`class="ticket-key" href="/api/v1/tickets/(\d+)">(SB-\d+)<`).FindStringSubmatch(body)
+	key := regexp.MustCompile(`class="ticket-key" href="/tickets/(\d+)">(SB-\d+)<`).FindStringSubmatch(body)
 	if st != http.StatusOK || key == nil || !strings.Contains(body, "已创建工单") {
 		t.Fatalf("after create: %d, no ticket number shown: %.800s", st, body)
 	}
