@@ -82,7 +82,7 @@ var Tables = []Table{
 	{Name: "ticket_counter", Cols: cols("id value"), Order: "id", Seeded: true},
 	{Name: "tickets", Cols: cols("id number type title description status priority score factors explanation " +
 		"requester_person_id requester_name requester_channel_id requester_conversation_id requester_external_id " +
-		"org_unit_id team_id assignee_id category fields due_at created_by version created_at updated_at resolved_at closed_at csat"),
+		"org_unit_id team_id assignee_id category fields due_at created_by version created_at updated_at resolved_at closed_at csat loop_version clock_version"),
 		Order: "id", Blobs: set("description"), Identity: true},
 	{Name: "ticket_sources", Cols: cols("message_id ticket_id channel_id conversation_id added_by added_at"), Order: "message_id"},
 	{Name: "ticket_watchers", Cols: cols("ticket_id user_id"), Order: "ticket_id, user_id"},
@@ -107,7 +107,7 @@ var Tables = []Table{
 	{Name: "ticket_dup_suggestions", Cols: cols("ticket_id candidate_id score state created_at decided_by decided_at"), Order: "ticket_id, candidate_id"},
 	{Name: "ticket_views", Cols: cols("id user_id org_unit_id name query created_at"), Order: "id", Identity: true},
 	{Name: "ticket_sla", Cols: cols("ticket_id version policy cycle first_due first_warn first_at resolution_due resolution_warn " +
-		"frozen_at paused next_at"), Order: "ticket_id"},
+		"frozen_at paused next_at breach_at warn_at"), Order: "ticket_id"},
 	{Name: "ticket_sla_events", Cols: cols("ticket_id kind cycle n done owner lease_until created_at"), Order: "ticket_id, kind, cycle, n"},
 	{Name: "ticket_chat_cursor", Cols: cols("id message_id"), Order: "id", Seeded: true},
 }

@@ -15,6 +15,14 @@ import (
 // assignee's load and may be assigned from the queue.
 var openStatuses = []any{string(model.TicketAccepted), string(model.TicketInProgress), string(model.TicketWaiting)}
 
+const dequeueHandledSQL = `DELETE FROM ticket_queue WHERE team_id = ? AND EXISTS (SELECT 1 FROM tickets t
+	WHERE t.id = ticket_queue.ticket_id AND (t.assignee_id IS NOT NULL OR t.status NOT IN (?, ?, ?)))`
+
+func countLoadsSQL(agents int) string {
+	return `SELECT assignee_id, COUNT(*) FROM tickets
+		WHERE status IN ('accepted', 'in_progress', 'waiting') AND assignee_id IN (` + placeholders(agents) + `) GROUP BY assignee_id`
+}
+
 // slot is a locked agent during an assignment run.
 type slot struct {
 	id       int64
@@ -51,8 +59,8 @@ func (db *DB) assignRun(ctx context.Context, tx *sql.Tx, run store.AssignRun) ([
 		return nil, err
 	}
 	// Tickets closed or assigned by hand while queued leave the queue.
-	_, err = tx.ExecContext(ctx, db.q(`DELETE FROM ticket_queue WHERE team_id = ? AND ticket_id IN
-		(SELECT id FROM tickets WHERE assignee_id IS NOT NULL OR status NOT IN (?, ?, ?))`), append([]any{run.TeamID}, openStatuses...)...)
+	// Tested per queued ticket: the queue is short, the tickets many.
+	_, err = tx.ExecContext(ctx, db.q(dequeueHandledSQL), append([]any{run.TeamID}, openStatuses...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -125,13 +133,14 @@ func (db *DB) lockAgents(ctx context.Context, tx *sql.Tx, run store.AssignRun) (
 
 func (db *DB) countLoads(ctx context.Context, tx *sql.Tx, agents []*slot) error {
 	byID := make(map[int64]*slot, len(agents))
-	args := append([]any{}, openStatuses...)
+	args := []any{}
 	for _, a := range agents {
 		byID[a.id] = a
 		args = append(args, a.id)
 	}
-	return db.scanPairs(ctx, tx, `SELECT assignee_id, COUNT(*) FROM tickets WHERE status IN (?, ?, ?) AND assignee_id IN (`+
-		placeholders(len(agents))+`) GROUP BY assignee_id`, args, func(_ int64, rows *sql.Rows) error {
+	// Literal statuses, as in tickets_open_assignee: an agent's load is
+	// counted over their open tickets, not their whole history.
+	return db.scanPairs(ctx, tx, countLoadsSQL(len(agents)), args, func(_ int64, rows *sql.Rows) error {
 		var id int64
 		var n int
 		err := rows.Scan(&id, &n)

@@ -134,6 +134,10 @@ func (db *DB) writeLink(ctx context.Context, tx *sql.Tx, link model.DuplicateLin
 		{`UPDATE ticket_dup_suggestions SET state = ?, decided_by = ?, decided_at = ? WHERE ticket_id = ? AND state = ?`,
 			[]any{model.SuggestionAccepted, nullID(link.LinkedBy), at, dup.id, model.SuggestionOpen}},
 		{`DELETE FROM ticket_queue WHERE ticket_id = ?`, []any{dup.id}},
+		// A survivor without a conversation of its own is owed a pass of
+		// the closed loop (its duplicates' requesters hear of it): -1 is
+		// below any version and any mirror the loop has seen.
+		{`UPDATE tickets SET loop_version = -1 WHERE id = ? AND requester_conversation_id IS NULL`, []any{root.id}},
 	}
 	for _, s := range steps {
 		if _, err := tx.ExecContext(ctx, db.q(s.q), s.args...); err != nil {

@@ -57,17 +57,21 @@ func (db *DB) scanHookDeliveries(rows *sql.Rows, withPayload bool) ([]model.Tick
 	return out, rows.Err()
 }
 
+func (db *DB) claimHookSQL() string {
+	return `UPDATE ticket_hook_deliveries SET owner = ?, lease_until = ?, attempts = attempts + 1
+		WHERE id IN (SELECT d.id FROM ticket_hook_deliveries d WHERE d.state = 'pending' AND d.next_at <= ? AND d.lease_until < ?
+			AND NOT EXISTS (SELECT 1 FROM ticket_hook_deliveries p WHERE p.webhook_id = d.webhook_id AND p.ticket_id = d.ticket_id
+				AND p.state = 'pending' AND p.id < d.id)
+			AND EXISTS (SELECT 1 FROM ticket_webhooks w WHERE w.id = d.webhook_id AND w.active = ?)
+			ORDER BY d.id LIMIT ?` + db.d.SkipLocked() + `) AND lease_until < ? RETURNING id`
+}
+
 // ClaimHookDeliveries leases due deliveries, the oldest unfinished one per
 // webhook and ticket, and returns them with their bodies.
 func (db *DB) ClaimHookDeliveries(ctx context.Context, owner string, now, until time.Time, limit int) ([]model.TicketHookDelivery, error) {
 	var out []model.TicketHookDelivery
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, db.q(`UPDATE ticket_hook_deliveries SET owner = ?, lease_until = ?, attempts = attempts + 1
-			WHERE id IN (SELECT d.id FROM ticket_hook_deliveries d WHERE d.state = 'pending' AND d.next_at <= ? AND d.lease_until < ?
-				AND NOT EXISTS (SELECT 1 FROM ticket_hook_deliveries p WHERE p.webhook_id = d.webhook_id AND p.ticket_id = d.ticket_id
-					AND p.state = 'pending' AND p.id < d.id)
-				AND EXISTS (SELECT 1 FROM ticket_webhooks w WHERE w.id = d.webhook_id AND w.active = ?)
-				ORDER BY d.id LIMIT ?`+db.d.SkipLocked()+`) AND lease_until < ? RETURNING id`), owner, ts(until), ts(now), ts(now), true, limit, ts(now))
+		rows, err := tx.QueryContext(ctx, db.q(db.claimHookSQL()), owner, ts(until), ts(now), ts(now), true, limit, ts(now))
 		if err != nil {
 			return err
 		}
@@ -170,18 +174,25 @@ func (db *DB) RedeliverHook(ctx context.Context, webhookID, deliveryID int64) (m
 }
 
 // PruneHookEvents deletes old finished deliveries and the events left
+// The prune's conditions read ticket_hook_deliveries_done and
+// ticket_hook_events_occurred (017): what is old enough, not the whole log.
+const (
+	pruneDeliveriesSQL = `DELETE FROM ticket_hook_deliveries WHERE state IN ('delivered', 'dead') AND updated_at < ?`
+	pruneEventsSQL     = `DELETE FROM ticket_hook_events WHERE occurred_at < ?
+		AND source_id <= (SELECT c.below_id FROM ticket_hook_cursor c WHERE c.source = ticket_hook_events.source)
+		AND NOT EXISTS (SELECT 1 FROM ticket_hook_deliveries d WHERE d.event_id = ticket_hook_events.id)`
+)
+
 // without any, once the cursor has passed them.
 func (db *DB) PruneHookEvents(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, db.q(`DELETE FROM ticket_hook_deliveries WHERE state IN ('delivered', 'dead') AND updated_at < ?`), ts(before))
+		res, err := tx.ExecContext(ctx, db.q(pruneDeliveriesSQL), ts(before))
 		if err != nil {
 			return err
 		}
 		n, _ = res.RowsAffected()
-		_, err = tx.ExecContext(ctx, db.q(`DELETE FROM ticket_hook_events WHERE occurred_at < ?
-			AND source_id <= (SELECT c.below_id FROM ticket_hook_cursor c WHERE c.source = ticket_hook_events.source)
-			AND NOT EXISTS (SELECT 1 FROM ticket_hook_deliveries d WHERE d.event_id = ticket_hook_events.id)`), ts(before))
+		_, err = tx.ExecContext(ctx, db.q(pruneEventsSQL), ts(before))
 		return err
 	})
 	if err != nil {

@@ -126,14 +126,31 @@ var hookSourceTables = map[string]struct{ table, at string }{
 // advanceHookCursor moves a source's cursor over rows older than cutoff,
 // up to (not past) the first row not yet recorded as an event.
 func (db *DB) advanceHookCursor(ctx context.Context, source string, cutoff int64) error {
-	src := hookSourceTables[source]
-	q := strings.NewReplacer("{t}", src.table, "{at}", src.at).Replace(`UPDATE ticket_hook_cursor SET below_id = COALESCE((
-		SELECT MAX(h.id) FROM {t} h WHERE h.id > ticket_hook_cursor.below_id AND h.{at} < ? AND h.id < COALESCE((
-			SELECT MIN(u.id) FROM {t} u WHERE u.id > ticket_hook_cursor.below_id AND NOT EXISTS (
-				SELECT 1 FROM ticket_hook_events e WHERE e.source = ? AND e.source_id = u.id)), h.id + 1)), below_id)
-		WHERE source = ?`)
-	_, err := db.write.ExecContext(ctx, db.q(q), cutoff, source, source)
+	below, err := db.hookCursor(ctx, source)
+	if err != nil {
+		return err
+	}
+	_, err = db.write.ExecContext(ctx, db.q(hookCursorSQL(source)), below, cutoff, below, source, source, below)
 	return err
+}
+
+// hookCursor reads a source's cursor. The passes give it to their queries
+// as a value, not a join, so PostgreSQL plans for the few rows above it
+// rather than a guessed third of the table.
+func (db *DB) hookCursor(ctx context.Context, source string) (int64, error) {
+	var below int64
+	err := db.read.QueryRowContext(ctx, db.q(`SELECT below_id FROM ticket_hook_cursor WHERE source = ?`), source).Scan(&below)
+	return below, err
+}
+
+func hookCursorSQL(source string) string {
+	src := hookSourceTables[source]
+	// The last condition leaves a cursor another node moved meanwhile.
+	return strings.NewReplacer("{t}", src.table, "{at}", src.at).Replace(`UPDATE ticket_hook_cursor SET below_id = COALESCE((
+		SELECT MAX(h.id) FROM {t} h WHERE h.id > ? AND h.{at} < ? AND h.id < COALESCE((
+			SELECT MIN(u.id) FROM {t} u WHERE u.id > ? AND NOT EXISTS (
+				SELECT 1 FROM ticket_hook_events e WHERE e.source = ? AND e.source_id = u.id)), h.id + 1)), below_id)
+		WHERE source = ? AND below_id = ?`)
 }
 
 // AdvanceHookCursors moves both sources' cursors.
@@ -162,10 +179,20 @@ func (db *DB) HookSources(ctx context.Context, limit int) ([]store.HookSource, e
 	return out, nil
 }
 
+const unseenHistorySQL = `SELECT h.id, h.ticket_id, h.at, COALESCE(h.actor_id, 0), h.field, h.old_value, h.new_value, h.note
+	FROM ticket_history h WHERE h.id > ? AND NOT EXISTS (
+		SELECT 1 FROM ticket_hook_events e WHERE e.source = 'history' AND e.source_id = h.id) ORDER BY h.id LIMIT ?`
+
+const unseenCommentsSQL = `SELECT h.id, h.ticket_id, COALESCE(h.author_id, 0), h.body, h.public, h.created_at
+	FROM ticket_comments h WHERE h.id > ? AND NOT EXISTS (
+		SELECT 1 FROM ticket_hook_events e WHERE e.source = 'comment' AND e.source_id = h.id) ORDER BY h.id LIMIT ?`
+
 func (db *DB) unseenHistory(ctx context.Context, limit int) ([]store.HookSource, error) {
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT h.id, h.ticket_id, h.at, COALESCE(h.actor_id, 0), h.field, h.old_value, h.new_value, h.note
-		FROM ticket_history h JOIN ticket_hook_cursor c ON c.source = 'history' WHERE h.id > c.below_id AND NOT EXISTS (
-			SELECT 1 FROM ticket_hook_events e WHERE e.source = 'history' AND e.source_id = h.id) ORDER BY h.id LIMIT ?`), limit)
+	below, err := db.hookCursor(ctx, "history")
+	if err != nil {
+		return nil, fmt.Errorf("unseen history: %w", err)
+	}
+	rows, err := db.read.QueryContext(ctx, db.q(unseenHistorySQL), below, limit)
 	if err != nil {
 		return nil, fmt.Errorf("unseen history: %w", err)
 	}
@@ -185,9 +212,11 @@ func (db *DB) unseenHistory(ctx context.Context, limit int) ([]store.HookSource,
 }
 
 func (db *DB) unseenComments(ctx context.Context, limit int) ([]store.HookSource, error) {
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT h.id, h.ticket_id, COALESCE(h.author_id, 0), h.body, h.public, h.created_at
-		FROM ticket_comments h JOIN ticket_hook_cursor c ON c.source = 'comment' WHERE h.id > c.below_id AND NOT EXISTS (
-			SELECT 1 FROM ticket_hook_events e WHERE e.source = 'comment' AND e.source_id = h.id) ORDER BY h.id LIMIT ?`), limit)
+	below, err := db.hookCursor(ctx, "comment")
+	if err != nil {
+		return nil, fmt.Errorf("unseen comments: %w", err)
+	}
+	rows, err := db.read.QueryContext(ctx, db.q(unseenCommentsSQL), below, limit)
 	if err != nil {
 		return nil, fmt.Errorf("unseen comments: %w", err)
 	}

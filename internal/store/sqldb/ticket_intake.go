@@ -47,13 +47,15 @@ func (db *DB) AppendTicketSource(ctx context.Context, t model.Ticket, src model.
 // and the live tickets through a partial index (tickets_live_conv), whose
 // condition the query repeats literally so both databases can use it.
 func (db *DB) TicketChatMessages(ctx context.Context, after int64, limit int) ([]model.Message, error) {
-	return db.queryMessages(ctx, db.d.Rebind(`SELECT `+messageCols+` FROM messages m
-		WHERE m.id > ? AND m.direction = ? AND m.conversation_id IN (SELECT t.requester_conversation_id FROM tickets t
-			WHERE t.requester_conversation_id IS NOT NULL AND t.status NOT IN ('closed', 'cancelled'))
-		AND NOT EXISTS (SELECT 1 FROM notify_intents i WHERE i.message_id = m.id
-			AND (i.request LIKE '%"task":{%' OR i.request LIKE '%"ticket":{%'))
-		ORDER BY m.id LIMIT ?`), 0, 0, after, string(model.Inbound), limit)
+	return db.queryMessages(ctx, db.d.Rebind(chatMessagesSQL), 0, 0, after, string(model.Inbound), limit)
 }
+
+var chatMessagesSQL = `SELECT ` + messageCols + ` FROM messages m
+	WHERE m.id > ? AND m.direction = ? AND m.conversation_id IN (SELECT t.requester_conversation_id FROM tickets t
+		WHERE t.requester_conversation_id IS NOT NULL AND t.status NOT IN ('closed', 'cancelled'))
+	AND NOT EXISTS (SELECT 1 FROM notify_intents i WHERE i.message_id = m.id
+		AND (i.request LIKE '%"task":{%' OR i.request LIKE '%"ticket":{%'))
+	ORDER BY m.id LIMIT ?`
 
 // LastMessageID is the highest message id.
 func (db *DB) LastMessageID(ctx context.Context) (int64, error) {

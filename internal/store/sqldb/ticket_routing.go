@@ -119,6 +119,10 @@ func (db *DB) ids(ctx context.Context, q Querier, query string, args ...any) ([]
 	return out, rows.Err()
 }
 
+const queueStraysSQL = `SELECT id, team_id, priority FROM tickets t
+	WHERE team_id IS NOT NULL AND assignee_id IS NULL AND status IN ('accepted', 'in_progress', 'waiting')
+	AND NOT EXISTS (SELECT 1 FROM ticket_queue q WHERE q.ticket_id = t.id) ORDER BY id LIMIT 1000`
+
 // QueueWork lists teams with queued tickets and open team tickets that are
 // in no queue.
 func (db *DB) QueueWork(ctx context.Context) ([]int64, []model.Ticket, error) {
@@ -126,10 +130,9 @@ func (db *DB) QueueWork(ctx context.Context) ([]int64, []model.Ticket, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT id, team_id, priority FROM tickets t
-		WHERE team_id IS NOT NULL AND assignee_id IS NULL AND status IN (?, ?, ?)
-		AND NOT EXISTS (SELECT 1 FROM ticket_queue q WHERE q.ticket_id = t.id) ORDER BY id LIMIT 1000`),
-		string(model.TicketAccepted), string(model.TicketInProgress), string(model.TicketWaiting))
+	// The condition repeats tickets_unassigned_open's literally (statuses
+	// as literals, not parameters), so both databases read that index.
+	rows, err := db.read.QueryContext(ctx, queueStraysSQL)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"math"
 	"time"
 
 	"switchboard/internal/model"
@@ -65,38 +66,32 @@ func (db *DB) setTicketSetting(ctx context.Context, name string, v any) error {
 	return nil
 }
 
-// TicketsToClock lists tickets changed since their clocks were computed.
-func (db *DB) TicketsToClock(ctx context.Context, limit int) ([]int64, error) {
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT t.id FROM tickets t LEFT JOIN ticket_sla s ON s.ticket_id = t.id
-		WHERE s.ticket_id IS NULL OR (s.version < t.version AND s.policy <> ?) ORDER BY t.id LIMIT ?`), store.NoSLA, limit)
-	if err != nil {
-		return nil, fmt.Errorf("tickets to clock: %w", err)
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
-}
-
 const clockCols = `ticket_id, version, policy, cycle, first_due, first_warn, first_at, resolution_due, resolution_warn,
 	frozen_at, paused, next_at`
 
-// SaveTicketClock upserts a clock, never over a newer version.
+// SaveTicketClock upserts a clock, never over a newer version, with the
+// moments it is breached and warned from (see breachAt), and mirrors the
+// version on the ticket (tickets.clock_version; NoSLA clocks are never
+// computed again, so theirs is the largest).
 func (db *DB) SaveTicketClock(ctx context.Context, c store.TicketClock) error {
-	_, err := db.write.ExecContext(ctx, db.q(`INSERT INTO ticket_sla (`+clockCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	breach, warn := breachAt(c)
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, db.q(`INSERT INTO ticket_sla (`+clockCols+`, breach_at, warn_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (ticket_id) DO UPDATE SET version = excluded.version, policy = excluded.policy, cycle = excluded.cycle,
 		first_due = excluded.first_due, first_warn = excluded.first_warn, first_at = excluded.first_at,
 		resolution_due = excluded.resolution_due, resolution_warn = excluded.resolution_warn, frozen_at = excluded.frozen_at,
-		paused = excluded.paused, next_at = excluded.next_at
+		paused = excluded.paused, next_at = excluded.next_at, breach_at = excluded.breach_at, warn_at = excluded.warn_at
 		WHERE ticket_sla.version <= excluded.version`),
-		c.TicketID, c.Version, c.Policy, c.Cycle, ts(c.FirstDue), ts(c.FirstWarn), ts(c.FirstResponseAt), ts(c.ResolutionDue),
-		ts(c.ResolutionWarn), ts(c.FrozenAt), boolInt(c.Paused), ts(c.NextAt))
+			c.TicketID, c.Version, c.Policy, c.Cycle, ts(c.FirstDue), ts(c.FirstWarn), ts(c.FirstResponseAt), ts(c.ResolutionDue),
+			ts(c.ResolutionWarn), ts(c.FrozenAt), boolInt(c.Paused), ts(c.NextAt), breach, warn)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, db.q(`UPDATE tickets SET clock_version = (SELECT CASE WHEN s.policy = ? THEN ? ELSE s.version END
+			FROM ticket_sla s WHERE s.ticket_id = ?) WHERE id = ?`), store.NoSLA, int64(math.MaxInt64), c.TicketID, c.TicketID)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("ticket %d clock: %w", c.TicketID, err)
 	}
@@ -120,10 +115,11 @@ func (db *DB) TicketClock(ctx context.Context, ticketID int64) (store.TicketCloc
 	return c, notFound(err, "ticket clock", ticketID)
 }
 
+const dueClocksSQL = `SELECT ` + clockCols + ` FROM ticket_sla WHERE next_at > 0 AND next_at <= ? ORDER BY next_at LIMIT ?`
+
 // DueTicketClocks lists clocks with an event possibly owed by now.
 func (db *DB) DueTicketClocks(ctx context.Context, now time.Time, limit int) ([]store.TicketClock, error) {
-	rows, err := db.read.QueryContext(ctx, db.q(`SELECT `+clockCols+` FROM ticket_sla WHERE next_at > 0 AND next_at <= ?
-		ORDER BY next_at LIMIT ?`), ts(now), limit)
+	rows, err := db.read.QueryContext(ctx, db.q(dueClocksSQL), ts(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due ticket clocks: %w", err)
 	}
@@ -187,24 +183,17 @@ func (db *DB) FinishSLAEvent(ctx context.Context, ev store.SLAEvent, owner strin
 	return out, nil
 }
 
-// slaBreached is true for a clock row s whose first response came late or
-// is overdue, or whose resolution clock ran (or froze) past its due.
-const slaBreached = `((s.first_due > 0 AND ((s.first_at = 0 AND s.first_due <= ?) OR s.first_at > s.first_due))
-	OR (s.resolution_due > 0 AND ((s.frozen_at = 0 AND s.resolution_due <= ?) OR (s.frozen_at > 0 AND s.frozen_at >= s.resolution_due))))`
-
-// slaWarned is true for a running clock past its warning moment.
-const slaWarned = `((s.first_due > 0 AND s.first_at = 0 AND s.first_warn <= ?)
-	OR (s.resolution_due > 0 AND s.frozen_at = 0 AND s.resolution_warn <= ?))`
-
 // addSLAFilter keeps tickets whose clocks are breached, or at risk
-// (warned, not breached), as of now.
+// (warned, not breached), as of now: a clock is breached from breach_at
+// and warned from warn_at (0: never), both indexed.
 func addSLAFilter(w *where, f store.TicketFilter) {
 	now := ts(time.Now())
 	switch f.SLA {
 	case "breached":
-		w.add(`t.id IN (SELECT s.ticket_id FROM ticket_sla s WHERE `+slaBreached+`)`, now, now)
+		w.add(`t.id IN (SELECT s.ticket_id FROM ticket_sla s WHERE s.breach_at > 0 AND s.breach_at <= ?)`, now)
 	case "at_risk":
-		w.add(`t.id IN (SELECT s.ticket_id FROM ticket_sla s WHERE `+slaWarned+` AND NOT `+slaBreached+`)`, now, now, now, now)
+		w.add(`t.id IN (SELECT s.ticket_id FROM ticket_sla s WHERE s.warn_at > 0 AND s.warn_at <= ?
+			AND NOT (s.breach_at > 0 AND s.breach_at <= ?))`, now, now)
 	}
 }
 

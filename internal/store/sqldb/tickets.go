@@ -227,6 +227,11 @@ func addTicketScope(w *where, s store.TicketScope) {
 
 // ListTickets returns tickets in scope, newest first.
 func (db *DB) ListTickets(ctx context.Context, scope store.TicketScope, f store.TicketFilter) ([]model.Ticket, error) {
+	q, args := listTicketsSQL(scope, f)
+	return db.queryTickets(ctx, db.read, q, args)
+}
+
+func listTicketsSQL(scope store.TicketScope, f store.TicketFilter) (string, []any) {
 	w := &where{}
 	addTicketScope(w, scope)
 	addTicketFilter(w, f)
@@ -239,7 +244,7 @@ func (db *DB) ListTickets(ctx context.Context, scope store.TicketScope, f store.
 		q += ` WHERE ` + w.sql()
 	}
 	q += fmt.Sprintf(` ORDER BY t.id DESC LIMIT %d`, limit)
-	return db.queryTickets(ctx, db.read, q, w.args)
+	return q, w.args
 }
 
 func addTicketFilter(w *where, f store.TicketFilter) {

@@ -106,6 +106,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TicketAppendSource", testTicketAppendSource},
 		{"TicketChatCursor", testTicketChatCursor},
 		{"TicketExtractors", testTicketExtractors},
+		{"TicketOwedPastIdleRows", testTicketOwedPastIdleRows},
+		{"TicketSurvivorOwed", testTicketSurvivorOwed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -44,7 +44,7 @@ func (l *TicketLoad) Seed(ctx context.Context, s store.Store, raw *sql.DB, diale
 	now := time.Now().UnixMicro()
 	minute := time.Minute.Microseconds()
 	vars := strings.NewReplacer("{N}", fmt.Sprint(l.Tickets), "{M}", fmt.Sprint(l.Messages), "{NOW}", fmt.Sprint(now),
-		"{MIN}", fmt.Sprint(minute), "{HOUR}", fmt.Sprint(60*minute), "{DEPTA}", fmt.Sprint(l.DeptA), "{DEPTB}", fmt.Sprint(l.DeptB),
+		"{MIN}", fmt.Sprintf("CAST(%d AS BIGINT)", minute), "{HOUR}", fmt.Sprintf("CAST(%d AS BIGINT)", 60*minute), "{DEPTA}", fmt.Sprint(l.DeptA), "{DEPTB}", fmt.Sprint(l.DeptB),
 		"{TEAM}", fmt.Sprint(l.TeamA), "{AGENT}", fmt.Sprint(l.Agent), "{HOOK}", fmt.Sprint(l.Webhook),
 		"{OWED}", fmt.Sprint(max(l.Tickets/max(l.Owed, 1), 1)), "{FRESH}", fmt.Sprint(l.Fresh))
 	for i, q := range ticketLoadSQL {
@@ -132,6 +132,11 @@ var ticketLoadSQL = []string{
 		CASE WHEN status <> 'closed' THEN 0 WHEN number % 10 = 0 THEN created_at + 10 * {HOUR} ELSE created_at + 4 * {HOUR} END,
 		0, CASE WHEN status = 'closed' THEN 0 ELSE {NOW} + {HOUR} END
 	FROM tickets WHERE number > 1000000`,
+	// As the passes leave them: the mirrors of told and clocked versions,
+	// the moments each clock is breached and warned from.
+	`UPDATE tickets SET loop_version = 3, clock_version = 3 WHERE number > 1000000`,
+	`UPDATE ticket_sla SET breach_at = CASE WHEN frozen_at = 0 THEN resolution_due WHEN frozen_at >= resolution_due THEN 1 ELSE 0 END,
+		warn_at = CASE WHEN frozen_at = 0 THEN resolution_warn ELSE 0 END`,
 	`INSERT INTO ticket_history (ticket_id, at, field, old_value, new_value, note)
 	SELECT id, created_at, 'created', '', 'accepted', '' FROM tickets WHERE number > 1000000`,
 	`INSERT INTO ticket_history (ticket_id, at, field, old_value, new_value, note)
