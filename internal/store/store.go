@@ -220,6 +220,7 @@ type Store interface {
 	SessionRoutes
 	TicketHooks
 	TicketExternal
+	TicketDupeChecks
 	Close() error
 }
 

@@ -33,6 +33,9 @@ type LinkDuplicate struct {
 	Score      float64
 	ActorID    int64
 	Note       string // the reason the duplicate is closed with
+	// Check records the ticket's duplicate check (DupeLinked) in the link's
+	// transaction; a check recorded already is ErrDupeChecked, nothing linked.
+	Check bool
 }
 
 // SplitTicket creates Ticket from some of From's source messages.

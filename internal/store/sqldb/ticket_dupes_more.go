@@ -18,17 +18,19 @@ func (db *DB) SuggestDuplicates(ctx context.Context, ticketID int64, s []model.D
 	if len(s) == 0 {
 		return nil
 	}
+	return db.tx(ctx, func(tx *sql.Tx) error { return db.insertSuggestions(ctx, tx, ticketID, s) })
+}
+
+func (db *DB) insertSuggestions(ctx context.Context, tx *sql.Tx, ticketID int64, s []model.DuplicateSuggestion) error {
 	now := ts(time.Now())
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		for _, x := range s {
-			_, err := tx.ExecContext(ctx, db.q(`INSERT INTO ticket_dup_suggestions (ticket_id, candidate_id, score, state, created_at)
-				VALUES (?, ?, ?, ?, ?) ON CONFLICT (ticket_id, candidate_id) DO NOTHING`), ticketID, x.CandidateID, x.Score, model.SuggestionOpen, now)
-			if err != nil {
-				return fmt.Errorf("suggest %d for ticket %d: %w", x.CandidateID, ticketID, err)
-			}
+	for _, x := range s {
+		_, err := tx.ExecContext(ctx, db.q(`INSERT INTO ticket_dup_suggestions (ticket_id, candidate_id, score, state, created_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (ticket_id, candidate_id) DO NOTHING`), ticketID, x.CandidateID, x.Score, model.SuggestionOpen, now)
+		if err != nil {
+			return fmt.Errorf("suggest %d for ticket %d: %w", x.CandidateID, ticketID, err)
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // DuplicateSuggestions lists a ticket's open suggestions, best first.

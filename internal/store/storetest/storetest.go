@@ -92,6 +92,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TicketDuplicates", testTicketDuplicates},
 		{"TicketDuplicateRace", testTicketDuplicateRace},
 		{"TicketSuggestAndSplit", testTicketSuggestAndSplit},
+		{"TicketDupeChecks", testTicketDupeChecks},
 		{"TicketViews", testTicketViews},
 		{"TicketTeamFilters", testTicketTeamFilters},
 		{"TicketSLASettings", testTicketSLASettings},

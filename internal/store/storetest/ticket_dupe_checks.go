@@ -1,0 +1,77 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"switchboard/internal/model"
+	"switchboard/internal/store"
+)
+
+// A ticket's duplicate check is recorded once: the first record wins on
+// any connection, later ones write nothing (no second suggestions, no
+// link), and only open, unrecorded tickets in the window are left to sweep.
+func testTicketDupeChecks(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	f := newDupFixture(t, s)
+	since, now := time.Now().Add(-time.Hour), time.Now().Add(time.Minute)
+	ids, err := s.UncheckedTickets(ctx, since, now, 10)
+	must(t, err)
+	if len(ids) != 3 || ids[0] != f.a.ID || ids[2] != f.c.ID {
+		t.Fatalf("unchecked = %v, want a, b, c oldest first", ids)
+	}
+	if ids, _ := s.UncheckedTickets(ctx, now, now.Add(time.Hour), 10); len(ids) != 0 {
+		t.Fatalf("unchecked after the window start = %v, want none", ids)
+	}
+	// Four checks of c at once: one records it, with its suggestion.
+	var won atomic.Int32
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sug := []model.DuplicateSuggestion{{CandidateID: f.a.ID + int64(i%2), Score: 0.5}}
+			if ok, err := s.FinishDupeCheck(ctx, f.c.ID, store.DupeSuggested, sug); err != nil {
+				t.Error(err)
+			} else if ok {
+				won.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if won.Load() != 1 {
+		t.Fatalf("%d checks recorded c, want 1", won.Load())
+	}
+	sug, err := s.DuplicateSuggestions(ctx, f.c.ID)
+	must(t, err)
+	if len(sug) != 1 {
+		t.Fatalf("suggestions of c = %+v, want only the recorded check's one", sug)
+	}
+	if out, ok, err := s.DupeCheck(ctx, f.c.ID); err != nil || !ok || out != store.DupeSuggested {
+		t.Fatalf("check of c = %q %v %v, want suggested", out, ok, err)
+	}
+	// A link that records the check is refused once c was checked…
+	if _, err := s.LinkDuplicate(ctx, store.LinkDuplicate{TicketID: f.c.ID, SurvivorID: f.a.ID, Check: true}); !errors.Is(err, store.ErrDupeChecked) {
+		t.Fatalf("link of a checked ticket: %v, want ErrDupeChecked", err)
+	}
+	if _, ok, _ := s.DuplicateOf(ctx, f.c.ID); ok {
+		t.Fatal("c was linked although its check was recorded")
+	}
+	// …and records it for b, which leaves the sweep's list (closed, checked).
+	if _, err := s.LinkDuplicate(ctx, store.LinkDuplicate{TicketID: f.b.ID, SurvivorID: f.a.ID, Check: true}); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, _ := s.DupeCheck(ctx, f.b.ID); out != store.DupeLinked {
+		t.Fatalf("check of b = %q, want linked", out)
+	}
+	if ids, _ := s.UncheckedTickets(ctx, since, now, 10); len(ids) != 1 || ids[0] != f.a.ID {
+		t.Fatalf("unchecked = %v, want only a", ids)
+	}
+	if _, ok, _ := s.DupeCheck(ctx, f.a.ID); ok {
+		t.Fatal("a has a check recorded, want none")
+	}
+}
