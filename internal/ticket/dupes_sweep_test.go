@@ -3,6 +3,7 @@ package ticket_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -102,5 +103,28 @@ func TestTicketsMadeWhileDetectionIsOffStayApart(t *testing.T) {
 	must(t, sw.Pass(context.Background()))
 	if db := d.detail(t, b.ID); db.DuplicateOf != nil || db.Status == model.TicketClosed {
 		t.Fatalf("%s was merged into %+v after detection came on; want it left apart from %s", b.Key, db.DuplicateOf, a.Key)
+	}
+}
+
+// A customer whose ticket was merged asks "进度": they hear the status of
+// the ticket it was merged into, under their own number.
+func TestProgressOfAMergedTicketIsTheSurvivors(t *testing.T) {
+	d := newDesk(t)
+	a := d.raise(t, "cust-1", "m1", "设备连不上网，很紧急")
+	b := d.raise(t, "cust-2", "m2", "我的设备也连不上网，急")
+	if b.Status != model.TicketClosed {
+		t.Fatalf("%s is %s, want merged (closed)", b.Key, b.Status)
+	}
+	d.move(t, a, "in_progress", "")
+	d.waitSaid(t, "conv-cust-2", "已合并到 "+a.Key, "in_progress")
+	time.Sleep(300 * time.Millisecond) // every notice is out
+	n := len(d.chat.in("conv-cust-2"))
+	d.heard(t, "cust-2", "m3", "进度")
+	apptest.WaitFor(t, 5*time.Second, "an answer to 进度", func() bool { return len(d.chat.in("conv-cust-2")) > n })
+	got := d.chat.in("conv-cust-2")[n]
+	for _, want := range []string{"[" + b.Key + "]", "状态 Status: 已合并到 " + a.Key, "in_progress (处理中)", "处理人 Assignee: li", "下一步 Next:"} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("answer to 进度 = %q, want it to say %q", got, want)
+		}
 	}
 }

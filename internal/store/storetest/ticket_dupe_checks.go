@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -74,4 +75,21 @@ func testTicketDupeChecks(t *testing.T, s store.Store) {
 	if _, ok, _ := s.DupeCheck(ctx, f.a.ID); ok {
 		t.Fatal("a has a check recorded, want none")
 	}
+	// b is closed, but its requester's conversation is heard while a lives.
+	if !heard(t, s, f.msgs[2].ID) {
+		t.Fatal("the conversation of duplicate b is not heard while its survivor a is open")
+	}
+	a, _ := s.GetTicket(ctx, store.TicketScope{All: true}, f.a.ID)
+	a.Status = model.TicketClosed
+	_, err = s.UpdateTicket(ctx, a, nil)
+	must(t, err)
+	if heard(t, s, f.msgs[2].ID) {
+		t.Fatal("the conversation of duplicate b is still heard after its survivor a closed")
+	}
+}
+
+func heard(t *testing.T, s store.Store, id int64) bool {
+	msgs, err := s.TicketChatMessages(context.Background(), 0, 100)
+	must(t, err)
+	return slices.ContainsFunc(msgs, func(m model.Message) bool { return m.ID == id })
 }
