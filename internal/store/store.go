@@ -221,6 +221,7 @@ type Store interface {
 	TicketHooks
 	TicketExternal
 	TicketDupeChecks
+	TicketAgentLoad
 	Close() error
 }
 

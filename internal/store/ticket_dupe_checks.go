@@ -36,3 +36,10 @@ type TicketDupeChecks interface {
 	// DupeCheck returns the outcome recorded for a ticket; ok false when none.
 	DupeCheck(ctx context.Context, ticketID int64) (outcome string, ok bool, err error)
 }
+
+// TicketAgentLoad tells an agent how full they are.
+type TicketAgentLoad interface {
+	// AgentOpenTickets counts the tickets assigned to the user that count
+	// toward their capacity (已受理, 处理中, 待反馈), as assignment counts them.
+	AgentOpenTickets(ctx context.Context, userID int64) (int, error)
+}

@@ -69,3 +69,11 @@ func (db *DB) DupeCheck(ctx context.Context, ticketID int64) (string, bool, erro
 	}
 	return outcome, err == nil, err
 }
+
+// AgentOpenTickets counts the user's tickets in the statuses of their load.
+func (db *DB) AgentOpenTickets(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, db.q(`SELECT COUNT(*) FROM tickets WHERE assignee_id = ? AND status IN (?, ?, ?)`),
+		append([]any{userID}, openStatuses...)...).Scan(&n)
+	return n, err
+}

@@ -93,6 +93,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TicketDuplicateRace", testTicketDuplicateRace},
 		{"TicketSuggestAndSplit", testTicketSuggestAndSplit},
 		{"TicketDupeChecks", testTicketDupeChecks},
+		{"TicketAgentLoad", testTicketAgentLoad},
 		{"TicketViews", testTicketViews},
 		{"TicketTeamFilters", testTicketTeamFilters},
 		{"TicketSLASettings", testTicketSLASettings},

@@ -93,3 +93,24 @@ func heard(t *testing.T, s store.Store, id int64) bool {
 	must(t, err)
 	return slices.ContainsFunc(msgs, func(m model.Message) bool { return m.ID == id })
 }
+
+// An agent's load counts their tickets accepted, in progress or waiting,
+// not resolved ones nor anyone else's.
+func testTicketAgentLoad(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	f := newTicketFixture(t, s)
+	for i, st := range []model.TicketStatus{model.TicketAccepted, model.TicketInProgress, model.TicketWaiting, model.TicketResolved} {
+		in := sampleTicket(f.o.deptA, string(st))
+		in.AssigneeID = f.agent
+		tk := mustTicket(t, s, store.NewTicket{Ticket: in})
+		if i > 0 {
+			tk.Status = st
+			_, err := s.UpdateTicket(ctx, tk, nil)
+			must(t, err)
+		}
+	}
+	mustTicket(t, s, store.NewTicket{Ticket: sampleTicket(f.o.deptA, "nobody's")})
+	if n, err := s.AgentOpenTickets(ctx, f.agent); err != nil || n != 3 {
+		t.Fatalf("agent's open tickets = %d, %v; want 3 (not the resolved one)", n, err)
+	}
+}

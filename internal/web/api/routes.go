@@ -68,6 +68,7 @@ func (a *API) table() []Route {
 		{"GET", "/api/v1/ticket-routing", "Routing rules (type + priority + category → team, first match wins), each team's assignment mode and the default agent capacity (admin)", "tickets", false, a.getTicketRouting},
 		{"PUT", "/api/v1/ticket-routing", "Replace the routing: rules, teams' modes (round_robin or least_loaded) and default_capacity (admin)", "tickets", false, a.putTicketRouting},
 		{"PUT", "/api/v1/me/availability", "Set whether you take new tickets ({available}); becoming available serves your teams' queues (agents)", "tickets", false, a.putMyAvailability},
+		{"GET", "/api/v1/me/availability", "Your assignment state: agent (false for non-agents), available, open tickets held and capacity", "tickets", false, a.getMyAvailability},
 		{"PUT", "/api/v1/ticket-agents/{id}/capacity", "Set an agent's own capacity of open tickets ({capacity}, 0 for the default) (admin)", "tickets", false, a.putAgentCapacity},
 		{"GET", "/api/v1/ticket-webhooks", "Outgoing ticket webhooks; secrets are never shown (admin)", "tickets", false, a.listTicketWebhooks},
 		{"POST", "/api/v1/ticket-webhooks", "Register an outgoing ticket webhook ({name, url, secret, events, include_internal, active}); a generated secret is shown once (admin)", "tickets", false, a.createTicketWebhook},
