@@ -79,6 +79,10 @@ func (db *DB) SplitTicket(ctx context.Context, s store.SplitTicket) (model.Ticke
 		if err := db.insertTicket(ctx, tx, &t, store.NewTicket{Ticket: t, ActorID: s.ActorID}); err != nil {
 			return err
 		}
+		// An agent split it off on purpose: the duplicate sweep must not merge it back.
+		if _, err := db.markChecked(ctx, tx, t.ID, store.DupeSkipped); err != nil {
+			return err
+		}
 		for _, m := range s.Sources {
 			res, err := tx.ExecContext(ctx, db.q(`UPDATE ticket_sources SET ticket_id = ?, added_by = ?, added_at = ?
 				WHERE message_id = ? AND ticket_id = ?`), t.ID, nullID(s.ActorID), ts(t.CreatedAt), m, s.From)

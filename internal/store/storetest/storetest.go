@@ -94,6 +94,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TicketSuggestAndSplit", testTicketSuggestAndSplit},
 		{"TicketDupeChecks", testTicketDupeChecks},
 		{"TicketAgentLoad", testTicketAgentLoad},
+		{"TicketSplitIsChecked", testTicketSplitIsChecked},
 		{"TicketViews", testTicketViews},
 		{"TicketTeamFilters", testTicketTeamFilters},
 		{"TicketSLASettings", testTicketSLASettings},

@@ -88,6 +88,18 @@ func testTicketDupeChecks(t *testing.T, s store.Store) {
 	}
 }
 
+// A ticket split off by hand is recorded checked (skipped): the sweep
+// never merges it back into the ticket it came from.
+func testTicketSplitIsChecked(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	f := newDupFixture(t, s)
+	nt, err := s.SplitTicket(ctx, store.SplitTicket{From: f.c.ID, Sources: []int64{f.msgs[1].ID}, Ticket: sampleTicket(f.o.deptA, "拆分")})
+	must(t, err)
+	if out, ok, err := s.DupeCheck(ctx, nt.ID); err != nil || !ok || out != store.DupeSkipped {
+		t.Fatalf("check of the split ticket = %q %v %v, want skipped", out, ok, err)
+	}
+}
+
 func heard(t *testing.T, s store.Store, id int64) bool {
 	msgs, err := s.TicketChatMessages(context.Background(), 0, 100)
 	must(t, err)
