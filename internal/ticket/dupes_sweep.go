@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"switchboard/internal/bus"
@@ -22,7 +23,16 @@ type DupeSweep struct {
 	Grace  time.Duration // tickets younger than this are left to their request
 	Window time.Duration // tickets older than this are not checked any more
 	Batch  int
+
+	mu    sync.Mutex
+	floor time.Time // passes look from here: nothing older was left unchecked
+	full  time.Time // the last pass over the whole window
 }
+
+// fullEvery is how often a pass looks over the whole window instead of
+// from its floor, for a ticket whose transaction committed long after its
+// creation time (past the grace) and so behind the floor.
+const fullEvery = time.Hour
 
 // NewDupeSweep returns a sweep with the defaults.
 func NewDupeSweep(svc *Service) *DupeSweep {
@@ -61,28 +71,57 @@ func (d *DupeSweep) Run(ctx context.Context) {
 
 // Pass checks one batch of the unchecked tickets now past their grace,
 // oldest first. One batch: a ticket whose check keeps failing is tried
-// again next pass, not in a loop.
+// again next pass, not in a loop. A pass looks back only to the oldest
+// ticket the last one left unchecked (normally: to where it ended), so a
+// busy desk's 7 days are not read every few seconds.
 func (d *DupeSweep) Pass(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	now := time.Now()
-	ids, err := d.Svc.Store.UncheckedTickets(ctx, now.Add(-d.Window), now.Add(-d.Grace), d.Batch)
-	for _, id := range ids {
-		d.check(ctx, id)
+	since := d.floor
+	if now.Sub(d.full) >= fullEvery {
+		since, d.full = now.Add(-d.Window), now
 	}
-	return err
+	if oldest := now.Add(-d.Window); since.Before(oldest) {
+		since = oldest
+	}
+	before := now.Add(-d.Grace)
+	ids, err := d.Svc.Store.UncheckedTickets(ctx, since, before, d.Batch)
+	if err != nil {
+		return err
+	}
+	floor := before
+	for i, id := range ids {
+		if at, ok := d.check(ctx, id); !ok || i == len(ids)-1 && len(ids) == d.Batch {
+			floor = minTime(floor, at) // tried again next pass
+		}
+	}
+	d.floor = floor
+	return nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // check checks one ticket as its creating request would have; a ticket
-// it leaves open stays where it is (Create queued it already).
-func (d *DupeSweep) check(ctx context.Context, id int64) {
+// it leaves open stays where it is (Create queued it already). It answers
+// the ticket's creation time and whether the check is done with.
+func (d *DupeSweep) check(ctx context.Context, id int64) (time.Time, bool) {
 	t, err := d.Svc.Store.GetTicket(ctx, store.TicketScope{All: true}, id)
 	if err != nil {
 		d.Svc.warn("duplicate sweep: ticket not read", id, err)
-		return
+		return time.Time{}, false
 	}
 	if t.Status == model.TicketResolved || t.Status == model.TicketClosed || t.Status == model.TicketCancelled {
-		return
+		return t.CreatedAt, true
 	}
 	if _, err := d.Svc.checkDuplicates(ctx, t); err != nil {
 		d.Svc.warn("duplicate sweep: not checked", id, err)
+		return t.CreatedAt, false
 	}
+	return t.CreatedAt, true
 }

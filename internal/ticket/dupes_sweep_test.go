@@ -60,11 +60,12 @@ func TestSweepLinksATicketWhoseCheckWasLost(t *testing.T) {
 		t.Fatalf("before the sweep %s is %s, duplicate of %+v; want open and unlinked", b.Key, db.Status, db.DuplicateOf)
 	}
 	var wg sync.WaitGroup
-	for range 2 { // two nodes
-		sw := ticket.NewDupeSweep(&ticket.Service{Store: d.n.App.Store, Bus: d.n.App.Bus})
-		sw.Grace = 0
+	sweeps := make([]*ticket.DupeSweep, 2) // two nodes
+	for i := range sweeps {
+		sweeps[i] = ticket.NewDupeSweep(&ticket.Service{Store: d.n.App.Store, Bus: d.n.App.Bus})
+		sweeps[i].Grace = 0
 		wg.Add(1)
-		go func() { defer wg.Done(); must(t, sw.Pass(context.Background())) }()
+		go func() { defer wg.Done(); must(t, sweeps[i].Pass(context.Background())) }()
 	}
 	wg.Wait()
 	db := d.detail(t, b.ID)
@@ -82,6 +83,13 @@ func TestSweepLinksATicketWhoseCheckWasLost(t *testing.T) {
 		t.Fatalf("%s has %d duplicate entries, %d mentions; want the link made once (1, 2)", a.Key, links, d.detail(t, a.ID).Mentions.Count)
 	}
 	d.waitSaid(t, "conv-cust-2", b.Key, "已合并到 "+a.Key)
+	// A later pass of the same sweep, which looks back only to where it
+	// ended, still finds a ticket lost after it.
+	c := d.crashed(t, d.heard(t, "cust-3", "m3", "设备连不上网了，急"))
+	must(t, sweeps[0].Pass(context.Background()))
+	if dc := d.detail(t, c.ID); dc.DuplicateOf == nil || dc.DuplicateOf.Key != a.Key {
+		t.Fatalf("%s after a later pass: duplicate of %+v, want %s", c.Key, dc.DuplicateOf, a.Key)
+	}
 }
 
 // Tickets made while detection is off are recorded skipped: turning it on
