@@ -92,7 +92,7 @@ func TestTicketSettingsCalendarWithMakeUpWorkday(t *testing.T) {
 		t.Fatalf("stored calendars: %+v", doc)
 	}
 	st, body = settingsPost(t, b, "/tickets/settings/sla-calendars", "/tickets/settings/sla-calendars", url.Values{"json": {`[{"name": "x",`}})
-	if st != http.StatusBadRequest || !strings.Contains(body, "SB-") || !strings.Contains(body, `{&#34;name&#34;: &#34;x&#34;,`) {
+	if st != http.StatusBadRequest || !strings.Contains(body, "SB-1003") || !strings.Contains(body, `{&#34;name&#34;: &#34;x&#34;,`) {
 		t.Errorf("malformed JSON: %d, want 400 with a numbered message and the text kept: %.800s", st, body)
 	}
 	st, body = settingsPost(t, b, "/tickets/settings/sla-calendars", "/tickets/settings/sla-calendars",
@@ -214,5 +214,101 @@ func TestTicketSettingsWebhookSecretOnceAndDeliveryLog(t *testing.T) {
 	st, body = settingsPost(t, b, "/tickets/settings/webhooks", "/tickets/settings/webhooks/"+id+"/delete", url.Values{})
 	if st != http.StatusOK || strings.Contains(body, `data-hook="`+id+`"`) {
 		t.Errorf("delete: %d, hook still listed", st)
+	}
+}
+
+// Ticket types: built-in ones are listed with no edit form; an admin adds a
+// type with fields, a refused definition keeps what was typed, and a
+// custom type's labels and fields are edited in place.
+func TestTicketSettingsTypesAddAndEdit(t *testing.T) {
+	n := apptest.Start(t)
+	b := adminBrowser(t, n)
+	_, page := b.get("/tickets/settings/types")
+	inc := regexp.MustCompile(`(?s)<tr data-type="incident">.*?</tr>`).FindString(page)
+	if !strings.Contains(inc, "内置") || strings.Contains(inc, "<form") {
+		t.Fatalf("built-in incident row: %s", inc)
+	}
+	fields := `[{"name":"env","label_zh":"环境","label_en":"Environment","kind":"select","options":["prod","staging"],"required":true}]`
+	bad := url.Values{"name": {"change"}, "label_zh": {"变更"}, "label_en": {"Change"}, "flow": {"standard"},
+		"fields": {`[{"name":"env","kind":"colour"}]`}}
+	st, body := settingsPost(t, b, "/tickets/settings/types", "/tickets/settings/types", bad)
+	if st != http.StatusUnprocessableEntity || !strings.Contains(body, "SB-2143") || !strings.Contains(body, "colour") || !strings.Contains(body, `value="变更"`) {
+		t.Fatalf("bad field kind: %d, want 422 SB-2143 with the form kept: %.1500s", st, body)
+	}
+	bad.Set("fields", fields)
+	st, body = settingsPost(t, b, "/tickets/settings/types", "/tickets/settings/types", bad)
+	row := regexp.MustCompile(`(?s)<tr data-type="change">.*?</tr>`).FindString(body)
+	if st != http.StatusOK || !strings.Contains(row, "自定义") || !strings.Contains(row, "<code>env</code> 环境 / Environment · select (prod, staging) · 必填") {
+		t.Fatalf("added type: %d, row %s", st, row)
+	}
+	edit := url.Values{"label_zh": {"变更申请"}, "label_en": {"Change request"}, "flow": {"requirement"}, "fields": {"[]"}}
+	st, body = settingsPost(t, b, "/tickets/settings/types", "/tickets/settings/types/change", edit)
+	row = regexp.MustCompile(`(?s)<tr data-type="change">.*?</tr>`).FindString(body)
+	if st != http.StatusOK || !strings.Contains(row, "变更申请 / Change request") || !strings.Contains(row, "requirement") {
+		t.Errorf("edited type: %d, row %s", st, row)
+	}
+	st, body = settingsPost(t, b, "/tickets/settings/types", "/tickets/settings/types/change", url.Values{"label_zh": {""}, "label_en": {"X"}, "flow": {"standard"}})
+	row = regexp.MustCompile(`(?s)<tr data-type="change">.*?</tr>`).FindString(body)
+	if st < 400 || !strings.Contains(row, "SB-2143") || !strings.Contains(row, "<details class=\"panel\" open>") {
+		t.Errorf("edit without a Chinese label: %d, want the refusal open in the type's row: %s", st, row)
+	}
+}
+
+// Weights and duplicate thresholds are plain inputs; a value the API
+// refuses comes back with its message and the inputs as typed.
+func TestTicketSettingsWeightsAndDuplicates(t *testing.T) {
+	n := apptest.Start(t)
+	b := adminBrowser(t, n)
+	w := url.Values{"users_affected": {"9"}, "severity": {"3"}, "business_relevance": {"2"}, "effort": {"1"}, "strategic_fit": {"0"}}
+	st, body := settingsPost(t, b, "/tickets/settings/weights", "/tickets/settings/weights", w)
+	if st != http.StatusOK || !strings.Contains(body, `name="users_affected" min="0" max="10" value="9"`) {
+		t.Fatalf("save weights: %d %.800s", st, body)
+	}
+	w.Set("severity", "11")
+	st, body = settingsPost(t, b, "/tickets/settings/weights", "/tickets/settings/weights", w)
+	if st < 400 || !strings.Contains(body, `role="alert">未保存：SB-`) || !strings.Contains(body, `value="11"`) {
+		t.Errorf("weight 11: %d, want a refusal with the input kept: %.800s", st, body)
+	}
+	var doc struct{ Weights model.PriorityWeights }
+	n.Do("GET", "/api/v1/priority-weights", n.Token, nil, &doc)
+	if doc.Weights.UsersAffected != 9 || doc.Weights.Severity != 3 {
+		t.Errorf("stored weights: %+v", doc.Weights)
+	}
+	dup := url.Values{"enabled": {"1"}, "suggest": {"0.6"}, "link": {"0.95"}, "window_days": {"14"}, "candidates": {"100"}, "types": {"incident", "feedback"}}
+	st, body = settingsPost(t, b, "/tickets/settings/duplicates", "/tickets/settings/duplicates", dup)
+	if st != http.StatusOK || !strings.Contains(body, `value="0.95"`) || !strings.Contains(body, `value="feedback" checked`) || strings.Contains(body, `value="task" checked`) {
+		t.Fatalf("save duplicates: %d %.1500s", st, body)
+	}
+	dup.Set("link", "0.3") // below suggest
+	st, body = settingsPost(t, b, "/tickets/settings/duplicates", "/tickets/settings/duplicates", dup)
+	if st < 400 || !strings.Contains(body, `role="alert">未保存：SB-`) || !strings.Contains(body, `value="0.3"`) {
+		t.Errorf("link below suggest: %d %.800s", st, body)
+	}
+	var ds model.DuplicateSettings
+	n.Do("GET", "/api/v1/ticket-duplicates", n.Token, nil, &ds)
+	if ds.Link != 0.95 || len(ds.Types) != 2 {
+		t.Errorf("stored duplicate settings: %+v", ds)
+	}
+}
+
+// Every settings page renders in English, and a form without the
+// session's token is refused.
+func TestTicketSettingsPagesInEnglishAndCSRF(t *testing.T) {
+	n := apptest.Start(t)
+	b := adminBrowser(t, n)
+	b.setLang("en")
+	for path, want := range map[string]string{
+		"/tickets/settings": "Ticket settings", "/tickets/settings/routing": "Routing and assignment",
+		"/tickets/settings/weights": "Priority weights", "/tickets/settings/sla-policies": "SLA policies",
+		"/tickets/settings/sla-calendars": "Make-up workdays", "/tickets/settings/extractors": "built-in extractors",
+		"/tickets/settings/duplicates": "Duplicate detection", "/tickets/settings/agents": "Agents",
+		"/tickets/settings/types": "Add a type", "/tickets/settings/webhooks": "Add a webhook",
+	} {
+		if st, body := b.get(path); st != http.StatusOK || !strings.Contains(body, want) || strings.Contains(body, "工单设置") {
+			t.Errorf("%s in English: %d, has %q %v", path, st, want, strings.Contains(body, want))
+		}
+	}
+	if st, _ := b.post("/tickets/settings/weights", url.Values{"csrf": {"forged"}, "severity": {"1"}}); st != http.StatusForbidden {
+		t.Errorf("forged token: %d, want 403", st)
 	}
 }
