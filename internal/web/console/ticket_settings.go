@@ -126,7 +126,7 @@ func (c *Console) jsonView(s jsonSetting) http.HandlerFunc {
 		}
 		page := jsonPage{Setting: s, Text: prettyJSON(doc[s.Field]), Saved: r.URL.Query().Get("saved") == "1"}
 		page.Builtin = string(doc["default"]) == "true"
-		c.render(w, r, http.StatusOK, "tset_json", view{Title: "tset." + s.Key, Page: page})
+		c.render(w, r, http.StatusOK, "tset_json", view{Title: "tset." + s.Key, Path: "/tickets/settings/" + s.Key, Page: page})
 	}
 }
 
@@ -143,7 +143,7 @@ func (c *Console) saveJSON(s jsonSetting) http.HandlerFunc {
 		if err != nil {
 			e := toAPIError(err)
 			page := jsonPage{Setting: s, Text: text, Error: e.Code + ": " + e.Message}
-			c.render(w, r, e.Status, "tset_json", view{Title: "tset." + s.Key, Page: page})
+			c.render(w, r, e.Status, "tset_json", view{Title: "tset." + s.Key, Path: "/tickets/settings/" + s.Key, Page: page})
 			return
 		}
 		http.Redirect(w, r, "/tickets/settings/"+s.Key+"?saved=1", http.StatusSeeOther)

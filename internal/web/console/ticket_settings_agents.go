@@ -64,7 +64,7 @@ func (c *Console) showAgents(w http.ResponseWriter, r *http.Request, status int,
 		}
 	}
 	page.Rows = rows
-	c.render(w, r, status, "tset_agents", view{Title: "tset.agents", Page: page})
+	c.render(w, r, status, "tset_agents", view{Title: "tset.agents", Path: "/tickets/settings/agents", Page: page})
 }
 
 // agentRows lists the enabled users holding the agent role with their

@@ -45,7 +45,7 @@ func (c *Console) showRouting(w http.ResponseWriter, r *http.Request, status int
 	}
 	page.RuleRef = refs("tset.routing.rule", "type", "priority", "category", "team_id")
 	page.TeamRef = refs("tset.routing.team", "team_id", "mode")
-	c.render(w, r, status, "tset_routing", view{Title: "tset.routing", Page: page})
+	c.render(w, r, status, "tset_routing", view{Title: "tset.routing", Path: "/tickets/settings/routing", Page: page})
 }
 
 // saveRouting replaces the routing whole through the API.
@@ -136,7 +136,7 @@ func (c *Console) showWeights(w http.ResponseWriter, r *http.Request, status int
 		page.Fields = append(page.Fields, weightField{Name: f, Key: "tset.weights." + f, Value: v,
 			Default: strconv.Itoa(doc.DefaultWeights[f])})
 	}
-	c.render(w, r, status, "tset_weights", view{Title: "tset.weights", Page: page})
+	c.render(w, r, status, "tset_weights", view{Title: "tset.weights", Path: "/tickets/settings/weights", Page: page})
 }
 
 func (c *Console) saveWeights(w http.ResponseWriter, r *http.Request) {
@@ -200,7 +200,7 @@ func (c *Console) showDupes(w http.ResponseWriter, r *http.Request, status int, 
 	for _, t := range n.types {
 		page.Types = append(page.Types, typeCheck{Name: t.Name, Label: n.typeLabel(t.Name), Checked: slices.Contains(checked, t.Name)})
 	}
-	c.render(w, r, status, "tset_dupes", view{Title: "tset.duplicates", Page: page})
+	c.render(w, r, status, "tset_dupes", view{Title: "tset.duplicates", Path: "/tickets/settings/duplicates", Page: page})
 }
 
 func (c *Console) saveDupes(w http.ResponseWriter, r *http.Request) {

@@ -165,7 +165,7 @@ func (c *Console) showDeliveries(w http.ResponseWriter, r *http.Request, status 
 	if doc.NextCursor != "" {
 		page.MoreURL = "/tickets/settings/webhooks/" + strconv.FormatInt(page.Hook.ID, 10) + "?cursor=" + url.QueryEscape(doc.NextCursor)
 	}
-	c.render(w, r, status, "tset_deliveries", view{Title: "tset.deliveries", Page: page})
+	c.render(w, r, status, "tset_deliveries", view{Title: "tset.deliveries", Path: "/tickets/settings/webhooks/" + strconv.FormatInt(page.Hook.ID, 10), Page: page})
 }
 
 func (c *Console) redeliver(w http.ResponseWriter, r *http.Request) {

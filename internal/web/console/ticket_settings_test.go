@@ -188,6 +188,10 @@ func TestTicketSettingsWebhookSecretOnceAndDeliveryLog(t *testing.T) {
 		t.Fatalf("create: %d, secret %v: %.1500s", st, secret, body)
 	}
 	id := regexp.MustCompile(`id="hook-created" data-hook="(\d+)"`).FindStringSubmatch(body)[1]
+	st, body = settingsPost(t, b, "/tickets/settings/webhooks", "/tickets/settings/webhooks", url.Values{"name": {"坏地址"}, "url": {"ftp://example.com/x"}})
+	if st != http.StatusUnprocessableEntity || !regexp.MustCompile(`role="alert">未保存：SB-\d{4}: .*ftp://example.com/x`).MatchString(body) || !strings.Contains(body, `value="坏地址"`) {
+		t.Errorf("ftp URL: %d, want the API's refusal with the form kept: %.1500s", st, body)
+	}
 	if _, list := b.get("/tickets/settings/webhooks"); strings.Contains(list, secret[1]) || !strings.Contains(list, "ERP &lt;同步&gt;") {
 		t.Error("the list shows the secret again, or not the webhook")
 	}
@@ -251,6 +255,10 @@ func TestTicketSettingsTypesAddAndEdit(t *testing.T) {
 	row = regexp.MustCompile(`(?s)<tr data-type="change">.*?</tr>`).FindString(body)
 	if st < 400 || !strings.Contains(row, "SB-2143") || !strings.Contains(row, "<details class=\"panel\" open>") {
 		t.Errorf("edit without a Chinese label: %d, want the refusal open in the type's row: %s", st, row)
+	}
+	st, body = settingsPost(t, b, "/tickets/settings/types", "/tickets/settings/types/incident", edit)
+	if st != http.StatusConflict || !strings.Contains(body, `role="alert">未保存：SB-2144`) {
+		t.Errorf("edit a built-in type: %d, want 409 SB-2144 on the page", st)
 	}
 }
 

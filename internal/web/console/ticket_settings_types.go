@@ -37,6 +37,7 @@ type typesPage struct {
 	Flows    []string
 	FieldRef []refRow
 	Saved    string // name of the type just saved
+	Error    string // a refused edit of a type without an edit form (built-in, unknown)
 }
 
 func (c *Console) typesView(w http.ResponseWriter, r *http.Request) {
@@ -53,20 +54,24 @@ func (c *Console) showTypes(w http.ResponseWriter, r *http.Request, status int, 
 		c.failAPI(w, r, err)
 		return
 	}
+	shown := failed == nil || r.PathValue("name") == ""
 	for _, t := range doc.Items {
 		row := typeRow{TicketType: t}
 		if !t.Builtin {
 			raw, _ := json.MarshalIndent(nonNil(t.Fields), "", "  ")
 			row.Form = typeForm{Name: t.Name, LabelZH: t.LabelZH, LabelEN: t.LabelEN, Flow: t.Flow, Fields: string(raw)}
 			if failed != nil && r.PathValue("name") == t.Name {
-				row.Form = *failed
+				row.Form, shown = *failed, true
 			}
 		}
 		page.Rows = append(page.Rows, row)
 	}
+	if !shown {
+		page.Error = failed.Error
+	}
 	page.Flows = flows
 	page.FieldRef = refs("tset.types.field", "name", "label_zh", "label_en", "kind", "options", "required")
-	c.render(w, r, status, "tset_types", view{Title: "tset.types", Page: page})
+	c.render(w, r, status, "tset_types", view{Title: "tset.types", Path: "/tickets/settings/types", Page: page})
 }
 
 // saveType creates a type (no name in the path) or replaces a custom one.
