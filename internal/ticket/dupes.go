@@ -105,8 +105,11 @@ func (s *Service) checkDuplicates(ctx context.Context, t model.Ticket) (model.Ti
 	// offered the match.
 	if len(matches) > 0 && matches[0].score >= cfg.Link && t.Requester.PersonID != 0 {
 		linked, err := s.link(ctx, t, matches[0].t.ID, matches[0].score, 0, true)
-		if err == nil || errors.Is(err, store.ErrDupeChecked) {
+		if err == nil {
 			return linked, nil
+		}
+		if errors.Is(err, store.ErrDupeChecked) {
+			return s.current(ctx, t)
 		}
 		s.warn("duplicate not linked", t.ID, err) // e.g. the match was closed meanwhile: suggest it instead
 	}
@@ -120,8 +123,21 @@ func (s *Service) checkDuplicates(ctx context.Context, t model.Ticket) (model.Ti
 	if len(sug) > 0 {
 		outcome = store.DupeSuggested
 	}
-	_, err = s.Store.FinishDupeCheck(ctx, t.ID, outcome, sug)
-	return t, err
+	done, err := s.Store.FinishDupeCheck(ctx, t.ID, outcome, sug)
+	if err != nil || done {
+		return t, err
+	}
+	return s.current(ctx, t)
+}
+
+// current is t as committed now: another check got there first and may
+// have closed it as a duplicate, so the caller must not queue it as it was.
+func (s *Service) current(ctx context.Context, t model.Ticket) (model.Ticket, error) {
+	now, err := s.Store.GetTicket(ctx, store.TicketScope{All: true}, t.ID)
+	if err != nil {
+		return t, err
+	}
+	return now, nil
 }
 
 // matches scores the candidates of t, best first. Descriptions are
