@@ -56,7 +56,7 @@ func (a *API) table() []Route {
 		{"PUT", "/api/v1/notify-chain", "Replace the default fallback chain (admin)", "notify", false, a.putUnitChain},
 		{"GET", "/api/v1/me/notifications", "Your notifications, newest first, each with the path its deliveries took", "notify", false, a.listNotifications},
 
-		{"GET", "/api/v1/tickets", "List tickets in scope, newest first: filters status (comma-separated), type, priority, assignee_id, org_unit_id, requester_id, q (title, description or SB-number); cursor pagination", "tickets", false, a.listTickets},
+		{"GET", "/api/v1/tickets", "List tickets in scope, newest first: filters status (comma-separated), type, priority, assignee_id, mine=true, unassigned=true, org_unit_id, team_id, requester_id, sla (breached|at_risk), q (title, description or SB-number); cursor pagination", "tickets", false, a.listTickets},
 		{"POST", "/api/v1/tickets", "Create a ticket, optionally from source messages; the same source messages again return the existing ticket (200) instead of a new one (201)", "tickets", false, a.createTicket},
 		{"GET", "/api/v1/tickets/{id}", "Ticket detail: sources, comments, history, allowed transitions and how the priority score was computed", "tickets", false, a.getTicket},
 		{"PATCH", "/api/v1/tickets/{id}", "Change ticket fields; send the version you read, a changed ticket is refused with 409 SB-2102", "tickets", false, a.patchTicket},
