@@ -151,6 +151,9 @@ func (a *App) build() {
 		Tickets: ruleTickets{&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}, a.Store}}, a.Store, log)
 	a.TicketLoop = ticket.NewLoop(&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}, a.Store, a.Dispatcher.Wake, log)
 	a.SLATimer = ticket.NewSLATimer(&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}, a.Store, a.Notifier, cfg.NodeID, log)
+	if cfg.LeaseDuration > 0 {
+		a.SLATimer.Lease = cfg.LeaseDuration // as every claimed job: a dead node's events are taken over after it
+	}
 	a.TicketHooks = ticket.NewHooks(a.Store, a.Bus, ticket.HookConfig{Owner: cfg.NodeID, Lease: cfg.LeaseDuration,
 		MaxAttempts: cfg.TicketHookAttempts, BaseBackoff: cfg.TicketHookBackoff, AllowLinkLocal: cfg.TicketHookAllowLinkLocal,
 		Retention: cfg.TicketHookRetention}, log)
