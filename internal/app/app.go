@@ -151,6 +151,9 @@ func (a *App) build() {
 		Tickets: ruleTickets{&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}, a.Store}}, a.Store, log)
 	a.TicketLoop = ticket.NewLoop(&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}, a.Store, a.Dispatcher.Wake, log)
 	a.SLATimer = ticket.NewSLATimer(&ticket.Service{Store: a.Store, Bus: a.Bus, Log: log}, a.Store, a.Notifier, cfg.NodeID, log)
+	if cfg.LeaseDuration > 0 {
+		a.SLATimer.Lease = cfg.LeaseDuration // as every claimed job: a dead node's events are taken over after it
+	}
 	a.TicketHooks = ticket.NewHooks(a.Store, a.Bus, ticket.HookConfig{Owner: cfg.NodeID, Lease: cfg.LeaseDuration,
 		MaxAttempts: cfg.TicketHookAttempts, BaseBackoff: cfg.TicketHookBackoff, AllowLinkLocal: cfg.TicketHookAllowLinkLocal,
 		Retention: cfg.TicketHookRetention}, log)
@@ -285,6 +288,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	mctx, mstop := context.WithCancel(context.Background())
 	go a.gauges(mctx)
 	go a.sweepQueues(mctx)
+	go a.sweepDuplicates(mctx)
 	go a.followChannelChanges(mctx)
 	go a.openChannels(mctx)
 	if a.lock != nil {

@@ -46,6 +46,11 @@ func Tokens(s string) Vector {
 	search.Runs(s, func(run []rune, cjk bool) {
 		if !cjk {
 			w := string(run)
+			// Order numbers, phones, dates, versions name one case, not
+			// the need: two reports of one outage carry different ones.
+			if strings.ContainsAny(w, "0123456789") {
+				return
+			}
 			if !stopWords[w] && !stopWords[stem(w)] {
 				v[stem(w)]++
 			}

@@ -29,6 +29,8 @@ func TestScore(t *testing.T) {
 		{"mixed partly", "VPN 连接不上", "VPN 连不上了", "suggest"},
 		{"mixed different", "VPN 连接不上", "VPN 账号过期", "apart"},
 		{"empty", "", "设备连不上网", "apart"},
+		{"each with its own order number", "设备连不上网，很紧急，订单号 SB20261202", "我的设备也连不上网了，急，订单号：SB20260001", "link"},
+		{"same phone, other needs", "手机号 13800138000 发票什么时候开", "手机号 13800138000 设备怎么重启", "apart"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,7 +6,9 @@ package similar
 
 var stopChars = set([]rune("的了吗呢吧啊呀哦嘛么我你您他她它们也很都还又就再请是在和与及或把被给让这那有个"))
 
-var stopPhrases = []string{"你好", "您好", "谢谢", "麻烦", "请问", "一下", "什么", "怎么", "为什么", "可以", "一直", "现在", "今天", "非常", "特别", "我们", "你们", "他们"}
+var stopPhrases = []string{"你好", "您好", "谢谢", "麻烦", "请问", "一下", "什么", "怎么", "为什么", "可以", "一直", "现在", "今天", "非常", "特别", "我们", "你们", "他们",
+	// labels of the identifiers dropped from the text (订单号 SB2026…): the case, not the need
+	"订单编号", "订单号", "手机号码", "手机号", "电话号码", "联系电话"}
 
 var stopWords = map[string]bool{}
 

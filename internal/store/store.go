@@ -220,6 +220,8 @@ type Store interface {
 	SessionRoutes
 	TicketHooks
 	TicketExternal
+	TicketDupeChecks
+	TicketAgentLoad
 	Close() error
 }
 

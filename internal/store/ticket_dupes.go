@@ -33,6 +33,9 @@ type LinkDuplicate struct {
 	Score      float64
 	ActorID    int64
 	Note       string // the reason the duplicate is closed with
+	// Check records the ticket's duplicate check (DupeLinked) in the link's
+	// transaction; a check recorded already is ErrDupeChecked, nothing linked.
+	Check bool
 }
 
 // SplitTicket creates Ticket from some of From's source messages.
@@ -73,7 +76,8 @@ type TicketDuplicates interface {
 	// ErrNotFound when there is no open one.
 	DecideSuggestion(ctx context.Context, ticketID, candidateID int64, state string, actorID int64) error
 	// SplitTicket stores a new ticket and moves the sources to it, in one
-	// transaction, with history on both; a source that is not From's (any
+	// transaction, with history on both and the new ticket's duplicate
+	// check recorded skipped (it was split off on purpose); a source that is not From's (any
 	// more) is ErrConflict and nothing is written.
 	SplitTicket(ctx context.Context, s SplitTicket) (model.Ticket, error)
 	// DuplicateSettings returns the admin's settings; ok false when none were set.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -205,5 +206,46 @@ func TestSweepServesWhatEventsMissed(t *testing.T) {
 	}
 	if assigned != 1 {
 		t.Errorf("history has %d assignments after two sweeps, want 1", assigned)
+	}
+}
+
+// racingStore lets another writer change the ticket between the service's
+// read and its write, once.
+type racingStore struct {
+	*sqldb.DB
+	raced bool
+}
+
+func (r *racingStore) UpdateTicket(ctx context.Context, t model.Ticket, changes []model.TicketChange) (model.Ticket, error) {
+	if !r.raced {
+		r.raced = true
+		other, err := r.DB.GetTicket(ctx, store.TicketScope{All: true}, t.ID)
+		if err != nil {
+			return t, err
+		}
+		other.Tags = append(other.Tags, "escalated")
+		if _, err := r.DB.UpdateTicket(ctx, other, []model.TicketChange{{Field: "tags", To: "escalated"}}); err != nil {
+			return t, err
+		}
+	}
+	return r.DB.UpdateTicket(ctx, t, changes)
+}
+
+// TestMoveSurvivesABackgroundWrite: an agent clicking 已解决 while the SLA
+// timer escalates the ticket gets their move, not a 409; a client that
+// sent the version it read is still told the ticket changed.
+func TestMoveSurvivesABackgroundWrite(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	tk := r.create(t, "")
+	svc := &ticket.Service{Store: &racingStore{DB: r.db}}
+	moved, err := svc.Move(ctx, r.admin, tk.ID, ticket.Transition{To: model.TicketInProgress})
+	if err != nil || moved.Status != model.TicketInProgress || !slices.Contains(moved.Tags, "escalated") {
+		t.Fatalf("move during a background write = %+v, %v; want in_progress with the other write kept", moved, err)
+	}
+	svc = &ticket.Service{Store: &racingStore{DB: r.db}}
+	_, err = svc.Move(ctx, r.admin, tk.ID, ticket.Transition{To: model.TicketResolved, Version: moved.Version})
+	if !errors.Is(err, errcode.StaleVersion) {
+		t.Fatalf("move with the version read, raced: %v, want StaleVersion", err)
 	}
 }

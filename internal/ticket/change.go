@@ -179,8 +179,20 @@ type Transition struct {
 	Version int64              `json:"version"` // optional: refuse if the ticket moved on
 }
 
-// Move changes a ticket's status along its type's flow.
+// Move changes a ticket's status along its type's flow. Without a version
+// the caller asked for "this status, now": a background write between the
+// read and the write (an SLA escalation, an assignment, a joined message)
+// is not their conflict, so the move is read and tried again.
 func (s *Service) Move(ctx context.Context, c Caller, id int64, tr Transition) (model.Ticket, error) {
+	for attempt := 1; ; attempt++ {
+		t, err := s.moveOnce(ctx, c, id, tr)
+		if tr.Version != 0 || attempt == 3 || !errors.Is(err, errcode.StaleVersion) {
+			return t, err
+		}
+	}
+}
+
+func (s *Service) moveOnce(ctx context.Context, c Caller, id int64, tr Transition) (model.Ticket, error) {
 	if tr.To == "" {
 		return model.Ticket{}, errcode.MissingField.With("to")
 	}

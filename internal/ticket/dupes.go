@@ -2,6 +2,7 @@ package ticket
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -69,25 +70,46 @@ type match struct {
 // requester told where it went); between the thresholds the matches are
 // kept as suggestions for the agent. Only older tickets are candidates, so
 // of two similar tickets made at once on two nodes the newer always joins
-// the older and never the other way round. Detection is best effort: a
-// failure is logged and the ticket stays as created.
+// the older and never the other way round. A failure is logged and the
+// ticket stays as created: with no check recorded, the sweep
+// (DupeSweep) checks it again.
 func (s *Service) dedupe(ctx context.Context, t model.Ticket) model.Ticket {
+	t, err := s.checkDuplicates(ctx, t)
+	if err != nil {
+		s.warn("duplicates not checked", t.ID, err)
+	}
+	return t
+}
+
+// checkDuplicates checks t and records the outcome, once: the record is
+// written with the link or the suggestions, and a check that finds one
+// recorded (the creating request and a sweep, or two nodes' sweeps, at
+// once) writes nothing. While detection is off, or for a type it skips,
+// the ticket is recorded skipped, so turning detection on later never
+// merges tickets made meanwhile.
+func (s *Service) checkDuplicates(ctx context.Context, t model.Ticket) (model.Ticket, error) {
 	cfg, err := s.DuplicateSettings(ctx)
-	if err != nil || !cfg.Enabled || !slices.Contains(cfg.Types, t.Type) {
-		return t
+	if err != nil {
+		return t, err
+	}
+	if !cfg.Enabled || !slices.Contains(cfg.Types, t.Type) {
+		_, err := s.Store.FinishDupeCheck(ctx, t.ID, store.DupeSkipped, nil)
+		return t, err
 	}
 	matches, err := s.matches(ctx, t, cfg)
 	if err != nil {
-		s.warn("duplicates not checked", t.ID, err)
-		return t
+		return t, err
 	}
 	// Only a request someone raised is merged on its own: a ticket an agent
 	// typed without a requester may be a deliberate twin, so it is only
 	// offered the match.
 	if len(matches) > 0 && matches[0].score >= cfg.Link && t.Requester.PersonID != 0 {
-		linked, err := s.link(ctx, t, matches[0].t.ID, matches[0].score, 0)
+		linked, err := s.link(ctx, t, matches[0].t.ID, matches[0].score, 0, true)
 		if err == nil {
-			return linked
+			return linked, nil
+		}
+		if errors.Is(err, store.ErrDupeChecked) {
+			return s.current(ctx, t)
 		}
 		s.warn("duplicate not linked", t.ID, err) // e.g. the match was closed meanwhile: suggest it instead
 	}
@@ -97,10 +119,25 @@ func (s *Service) dedupe(ctx context.Context, t model.Ticket) model.Ticket {
 			sug = append(sug, model.DuplicateSuggestion{CandidateID: m.t.ID, Score: m.score})
 		}
 	}
-	if err := s.Store.SuggestDuplicates(ctx, t.ID, sug); err != nil {
-		s.warn("duplicate suggestions not stored", t.ID, err)
+	outcome := store.DupeNone
+	if len(sug) > 0 {
+		outcome = store.DupeSuggested
 	}
-	return t
+	done, err := s.Store.FinishDupeCheck(ctx, t.ID, outcome, sug)
+	if err != nil || done {
+		return t, err
+	}
+	return s.current(ctx, t)
+}
+
+// current is t as committed now: another check got there first and may
+// have closed it as a duplicate, so the caller must not queue it as it was.
+func (s *Service) current(ctx context.Context, t model.Ticket) (model.Ticket, error) {
+	now, err := s.Store.GetTicket(ctx, store.TicketScope{All: true}, t.ID)
+	if err != nil {
+		return t, err
+	}
+	return now, nil
 }
 
 // matches scores the candidates of t, best first. Descriptions are
@@ -135,14 +172,15 @@ func cmpDesc(a, b float64) int {
 }
 
 // link makes t a duplicate of into, then publishes both changes and frees
-// the duplicate's place in its assignee's load.
-func (s *Service) link(ctx context.Context, t model.Ticket, into int64, score float64, actor int64) (model.Ticket, error) {
+// the duplicate's place in its assignee's load. check records t's
+// duplicate check with the link (detection's links, not an agent's merge).
+func (s *Service) link(ctx context.Context, t model.Ticket, into int64, score float64, actor int64, check bool) (model.Ticket, error) {
 	root, err := s.Store.GetTicket(ctx, store.TicketScope{All: true}, into)
 	if err != nil {
 		return t, err
 	}
 	note := fmt.Sprintf("已合并到 %s Merged into %s", root.Key, root.Key)
-	l, err := s.Store.LinkDuplicate(ctx, store.LinkDuplicate{TicketID: t.ID, SurvivorID: into, Score: score, ActorID: actor, Note: note})
+	l, err := s.Store.LinkDuplicate(ctx, store.LinkDuplicate{TicketID: t.ID, SurvivorID: into, Score: score, ActorID: actor, Note: note, Check: check})
 	if err != nil {
 		return t, mergeError(err)
 	}

@@ -79,13 +79,17 @@ func (l *Loop) answer(ctx context.Context, m model.Message, a ask, score int) er
 }
 
 func (l *Loop) progress(ctx context.Context, m model.Message, mine []model.Ticket) error {
-	var open []model.Ticket
+	var open, closed []model.Ticket
 	for _, t := range mine {
-		if t.Status != model.TicketClosed && t.Status != model.TicketCancelled {
+		switch t.Status {
+		case model.TicketClosed:
+			closed = append(closed, t) // perhaps merged into a ticket still worked
+		case model.TicketCancelled:
+		default:
 			open = append(open, t)
 		}
 	}
-	text, err := l.progressText(ctx, open)
+	text, err := l.progressReply(ctx, open, closed)
 	if err != nil {
 		return err
 	}

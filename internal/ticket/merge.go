@@ -58,7 +58,7 @@ func (s *Service) Merge(ctx context.Context, c Caller, id, into int64) (model.Ti
 		return t, err
 	}
 	score := similar.Score(t.Title+"\n"+t.Description, other.Title+"\n"+other.Description)
-	return s.link(ctx, t, into, score, c.User.ID)
+	return s.link(ctx, t, into, score, c.User.ID, false)
 }
 
 // Decide accepts (merges) or dismisses an open duplicate suggestion.

@@ -23,6 +23,8 @@ type Store interface {
 	store.TicketDuplicates
 	store.TicketSLAs
 	store.TicketIntake
+	store.TicketDupeChecks
+	store.TicketAgentLoad
 	Subtree(ctx context.Context, id int64) ([]int64, error)
 	GetOrgUnit(ctx context.Context, id int64) (model.OrgUnit, error)
 	GetUser(ctx context.Context, id int64) (model.User, error)

@@ -106,6 +106,7 @@ var Tables = []Table{
 	{Name: "ticket_duplicates", Cols: cols("ticket_id survivor_id score linked_by linked_at"), Order: "ticket_id"},
 	{Name: "ticket_dup_suggestions", Cols: cols("ticket_id candidate_id score state created_at decided_by decided_at"), Order: "ticket_id, candidate_id"},
 	{Name: "ticket_views", Cols: cols("id user_id org_unit_id name query created_at"), Order: "id", Identity: true},
+	{Name: "ticket_dupe_checks", Cols: cols("ticket_id outcome checked_at"), Order: "ticket_id"},
 	{Name: "ticket_sla", Cols: cols("ticket_id version policy cycle first_due first_warn first_at resolution_due resolution_warn " +
 		"frozen_at paused next_at breach_at warn_at"), Order: "ticket_id"},
 	{Name: "ticket_sla_events", Cols: cols("ticket_id kind cycle n done owner lease_until created_at"), Order: "ticket_id, kind, cycle, n"},

@@ -1,6 +1,7 @@
 package sqldb
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -81,6 +82,11 @@ func (db *DB) LinkDuplicate(ctx context.Context, l store.LinkDuplicate) (model.D
 		}
 		if err := checkLink(dup, root); err != nil {
 			return err
+		}
+		if l.Check {
+			if ok, err := db.markChecked(ctx, tx, dup.id, store.DupeLinked); err != nil || !ok {
+				return cmp.Or(err, store.ErrDupeChecked)
+			}
 		}
 		link.SurvivorID = root.id
 		return db.writeLink(ctx, tx, link, dup, root, l.Note)

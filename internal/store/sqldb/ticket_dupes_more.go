@@ -18,17 +18,19 @@ func (db *DB) SuggestDuplicates(ctx context.Context, ticketID int64, s []model.D
 	if len(s) == 0 {
 		return nil
 	}
+	return db.tx(ctx, func(tx *sql.Tx) error { return db.insertSuggestions(ctx, tx, ticketID, s) })
+}
+
+func (db *DB) insertSuggestions(ctx context.Context, tx *sql.Tx, ticketID int64, s []model.DuplicateSuggestion) error {
 	now := ts(time.Now())
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		for _, x := range s {
-			_, err := tx.ExecContext(ctx, db.q(`INSERT INTO ticket_dup_suggestions (ticket_id, candidate_id, score, state, created_at)
-				VALUES (?, ?, ?, ?, ?) ON CONFLICT (ticket_id, candidate_id) DO NOTHING`), ticketID, x.CandidateID, x.Score, model.SuggestionOpen, now)
-			if err != nil {
-				return fmt.Errorf("suggest %d for ticket %d: %w", x.CandidateID, ticketID, err)
-			}
+	for _, x := range s {
+		_, err := tx.ExecContext(ctx, db.q(`INSERT INTO ticket_dup_suggestions (ticket_id, candidate_id, score, state, created_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (ticket_id, candidate_id) DO NOTHING`), ticketID, x.CandidateID, x.Score, model.SuggestionOpen, now)
+		if err != nil {
+			return fmt.Errorf("suggest %d for ticket %d: %w", x.CandidateID, ticketID, err)
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // DuplicateSuggestions lists a ticket's open suggestions, best first.
@@ -75,6 +77,10 @@ func (db *DB) SplitTicket(ctx context.Context, s store.SplitTicket) (model.Ticke
 			return err
 		}
 		if err := db.insertTicket(ctx, tx, &t, store.NewTicket{Ticket: t, ActorID: s.ActorID}); err != nil {
+			return err
+		}
+		// An agent split it off on purpose: the duplicate sweep must not merge it back.
+		if _, err := db.markChecked(ctx, tx, t.ID, store.DupeSkipped); err != nil {
 			return err
 		}
 		for _, m := range s.Sources {

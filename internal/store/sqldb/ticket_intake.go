@@ -46,13 +46,19 @@ func (db *DB) AppendTicketSource(ctx context.Context, t model.Ticket, src model.
 // (conversation_id, id) index rather than by reading every new message,
 // and the live tickets through a partial index (tickets_live_conv), whose
 // condition the query repeats literally so both databases can use it.
+// The conversations of duplicates merged into a live ticket count too, so
+// their requesters may ask "进度" of the ticket that carries their request
+// (found from the live survivors through ticket_duplicates_survivor).
 func (db *DB) TicketChatMessages(ctx context.Context, after int64, limit int) ([]model.Message, error) {
 	return db.queryMessages(ctx, db.d.Rebind(chatMessagesSQL), 0, 0, after, string(model.Inbound), limit)
 }
 
 var chatMessagesSQL = `SELECT ` + messageCols + ` FROM messages m
 	WHERE m.id > ? AND m.direction = ? AND m.conversation_id IN (SELECT t.requester_conversation_id FROM tickets t
-		WHERE t.requester_conversation_id IS NOT NULL AND t.status NOT IN ('closed', 'cancelled'))
+		WHERE t.requester_conversation_id IS NOT NULL AND t.status NOT IN ('closed', 'cancelled')
+		UNION SELECT d.requester_conversation_id FROM tickets s JOIN ticket_duplicates x ON x.survivor_id = s.id
+		JOIN tickets d ON d.id = x.ticket_id WHERE s.status IN ('accepted', 'confirmed', 'in_progress', 'waiting', 'resolved')
+		AND d.requester_conversation_id IS NOT NULL)
 	AND NOT EXISTS (SELECT 1 FROM notify_intents i WHERE i.message_id = m.id
 		AND (i.request LIKE '%"task":{%' OR i.request LIKE '%"ticket":{%'))
 	ORDER BY m.id LIMIT ?`

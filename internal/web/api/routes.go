@@ -56,7 +56,7 @@ func (a *API) table() []Route {
 		{"PUT", "/api/v1/notify-chain", "Replace the default fallback chain (admin)", "notify", false, a.putUnitChain},
 		{"GET", "/api/v1/me/notifications", "Your notifications, newest first, each with the path its deliveries took", "notify", false, a.listNotifications},
 
-		{"GET", "/api/v1/tickets", "List tickets in scope, newest first: filters status (comma-separated), type, priority, assignee_id, org_unit_id, requester_id, q (title, description or SB-number); cursor pagination", "tickets", false, a.listTickets},
+		{"GET", "/api/v1/tickets", "List tickets in scope, newest first: filters status (comma-separated), type, priority, assignee_id, mine=true, unassigned=true, org_unit_id, team_id, requester_id, sla (breached|at_risk), q (title, description or SB-number); cursor pagination", "tickets", false, a.listTickets},
 		{"POST", "/api/v1/tickets", "Create a ticket, optionally from source messages; the same source messages again return the existing ticket (200) instead of a new one (201)", "tickets", false, a.createTicket},
 		{"GET", "/api/v1/tickets/{id}", "Ticket detail: sources, comments, history, allowed transitions and how the priority score was computed", "tickets", false, a.getTicket},
 		{"PATCH", "/api/v1/tickets/{id}", "Change ticket fields; send the version you read, a changed ticket is refused with 409 SB-2102", "tickets", false, a.patchTicket},
@@ -68,6 +68,7 @@ func (a *API) table() []Route {
 		{"GET", "/api/v1/ticket-routing", "Routing rules (type + priority + category → team, first match wins), each team's assignment mode and the default agent capacity (admin)", "tickets", false, a.getTicketRouting},
 		{"PUT", "/api/v1/ticket-routing", "Replace the routing: rules, teams' modes (round_robin or least_loaded) and default_capacity (admin)", "tickets", false, a.putTicketRouting},
 		{"PUT", "/api/v1/me/availability", "Set whether you take new tickets ({available}); becoming available serves your teams' queues (agents)", "tickets", false, a.putMyAvailability},
+		{"GET", "/api/v1/me/availability", "Your assignment state: agent (false for non-agents), available, open tickets held and capacity", "tickets", false, a.getMyAvailability},
 		{"PUT", "/api/v1/ticket-agents/{id}/capacity", "Set an agent's own capacity of open tickets ({capacity}, 0 for the default) (admin)", "tickets", false, a.putAgentCapacity},
 		{"GET", "/api/v1/ticket-webhooks", "Outgoing ticket webhooks; secrets are never shown (admin)", "tickets", false, a.listTicketWebhooks},
 		{"POST", "/api/v1/ticket-webhooks", "Register an outgoing ticket webhook ({name, url, secret, events, include_internal, active}); a generated secret is shown once (admin)", "tickets", false, a.createTicketWebhook},

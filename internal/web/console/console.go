@@ -83,6 +83,7 @@ func (c *Console) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /notifications/chains", c.signedIn(c.chainsView))
 	mux.Handle("POST /notifications/chains", c.signedIn(c.saveChain))
 	c.mountTickets(mux)
+	c.mountTicketSettings(mux)
 }
 
 // signedIn resolves the caller like the API does, but answers an anonymous

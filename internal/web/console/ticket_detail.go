@@ -23,6 +23,7 @@ type ticketDoc struct {
 	DuplicateOf json.RawMessage       `json:"duplicate_of"`
 	Duplicates  json.RawMessage       `json:"duplicates"` // tickets merged into this one
 	Mentions    json.RawMessage       `json:"mentions"`
+	Suggestions suggestions           `json:"duplicate_suggestions"`
 }
 
 // ticketPage is the detail template's data.
@@ -50,6 +51,8 @@ type ticketPage struct {
 	Error       string // the API's answer to what was just tried
 	Notice      string // a key of messages: what just happened
 	CommentText string // kept when a comment failed
+	Suggestions []suggestionRow
+	Agent       *agentBar
 }
 
 type moveButton struct {
@@ -101,6 +104,7 @@ func (c *Console) showTicket(w http.ResponseWriter, r *http.Request, status int,
 		return
 	}
 	c.fillTicketPage(r, n, d, &page)
+	page.Suggestions, page.Agent = suggestionRows(d.Suggestions), c.agentBarFor(r)
 	data := ticketData{Page: "ticket", TicketID: d.ID, Strings: ticketJS(n.lang)}
 	c.render(w, r, status, "ticket", view{Title: "ticket.title", Page: page, Data: data})
 }

@@ -27,6 +27,7 @@ func (c *Console) mountTickets(mux *http.ServeMux) {
 	mux.Handle("POST /tickets/{id}/split", c.signedIn(c.ticketSplit))
 	mux.Handle("POST /tickets/views", c.signedIn(c.saveView))
 	mux.Handle("POST /tickets/views/{id}/delete", c.signedIn(c.deleteView))
+	c.mountTicketAgent(mux)
 }
 
 // allStatuses is the order statuses are offered and shown in.
@@ -151,6 +152,7 @@ type ticketListPage struct {
 	Board     bool
 	Columns   []boardColumn
 	Path      string // where forms on the page return to
+	Agent     *agentBar
 }
 
 type boardColumn struct {
@@ -186,6 +188,7 @@ func (c *Console) showTickets(w http.ResponseWriter, r *http.Request, board bool
 	if err == nil {
 		err = c.fillViews(r, n, &page)
 	}
+	page.Agent = c.agentBarFor(r)
 	if err != nil {
 		c.fail(w, r, err)
 		return
