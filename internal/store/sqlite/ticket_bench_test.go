@@ -114,6 +114,14 @@ func BenchmarkTicketPasses(b *testing.B) {
 			n, err := db.PruneHookEvents(ctx, time.Now().Add(-100*24*time.Hour))
 			return int(n), err
 		}},
+		{"dupes/UncheckedTickets", func() (int, error) { // the 5 s pass, from its floor
+			r, err := db.UncheckedTickets(ctx, time.Now().Add(-10*time.Second), time.Now().Add(-3*time.Second), 100)
+			return len(r), err
+		}},
+		{"dupes/UncheckedTickets-week", func() (int, error) { // the hourly look over the whole window
+			r, err := db.UncheckedTickets(ctx, time.Now().Add(-7*24*time.Hour), time.Now().Add(-3*time.Second), 100)
+			return len(r), err
+		}},
 		{"sweep/QueueWork", func() (int, error) { teams, strays, err := db.QueueWork(ctx); return len(teams) + len(strays), err }},
 		{"list/agent-open", func() (int, error) {
 			r, err := db.ListTickets(ctx, l.AgentScope(), store.TicketFilter{Status: open, Limit: 50})
