@@ -41,6 +41,7 @@ func (db *DB) TicketPassQueries(p PassParams) []PlanQuery {
 		{"hooks/pruneEvents", pruneEventsSQL, []any{retained}},
 		{"chat/TicketChatMessages", chatMessagesSQL, []any{0, 0, p.ChatCursor, string(model.Inbound), 500}},
 		{"sweep/strays", queueStraysSQL, nil},
+		{"dupes/UncheckedTickets", uncheckedTicketsSQL(100), append([]any{now - 10e6, now - 3e6}, workedStatuses...)},
 		{"sweep/dequeueHandled", dequeueHandledSQL, append([]any{team}, openStatuses...)},
 		{"sweep/countLoads", countLoadsSQL(2), []any{agent.UserID, agent.UserID + 1}},
 	}

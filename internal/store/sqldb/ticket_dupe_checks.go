@@ -9,13 +9,16 @@ import (
 	"switchboard/internal/model"
 )
 
-// UncheckedTickets lists open tickets in the window with no check recorded.
-func (db *DB) UncheckedTickets(ctx context.Context, since, before time.Time, limit int) ([]int64, error) {
-	q := fmt.Sprintf(`SELECT t.id FROM tickets t WHERE t.created_at >= ? AND t.created_at <= ?
+func uncheckedTicketsSQL(limit int) string {
+	return fmt.Sprintf(`SELECT t.id FROM tickets t WHERE t.created_at >= ? AND t.created_at <= ?
 		AND t.status IN (%s) AND NOT EXISTS (SELECT 1 FROM ticket_dupe_checks c WHERE c.ticket_id = t.id)
 		ORDER BY t.created_at, t.id LIMIT %d`, placeholders(len(workedStatuses)), max(limit, 1))
+}
+
+// UncheckedTickets lists open tickets in the window with no check recorded.
+func (db *DB) UncheckedTickets(ctx context.Context, since, before time.Time, limit int) ([]int64, error) {
 	args := append([]any{ts(since), ts(before)}, workedStatuses...)
-	rows, err := db.read.QueryContext(ctx, db.q(q), args...)
+	rows, err := db.read.QueryContext(ctx, db.q(uncheckedTicketsSQL(limit)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("unchecked tickets: %w", err)
 	}

@@ -46,6 +46,7 @@ var uses = map[string][]string{
 	"chat/TicketChatMessages": {"tickets_live_conv"},
 	"sweep/strays":            {"tickets_unassigned_open", "tickets_open_assignee"},
 	"sweep/countLoads":        {"tickets_open_assignee"},
+	"dupes/UncheckedTickets":  {"tickets_created", "tickets_status"}, // the window, or the open tickets
 	// PostgreSQL, knowing from statistics that breaches are common, may
 	// walk tickets and clocks together from the newest to fill the page.
 	"list/breached":            {"ticket_sla_breach", "Index Scan Backward using ticket_sla_pkey"},
@@ -101,7 +102,7 @@ func TestTicketPassPlansSQLite(t *testing.T) {
 }
 
 // pgScan is a plan line reading a whole table that grows with the tickets.
-var pgScan = regexp.MustCompile(`Seq Scan on (tickets|ticket_sla|ticket_loop|ticket_history|ticket_comments|ticket_hook_events|ticket_hook_deliveries|messages)\b`)
+var pgScan = regexp.MustCompile(`Seq Scan on (tickets|ticket_sla|ticket_loop|ticket_history|ticket_comments|ticket_hook_events|ticket_hook_deliveries|messages|ticket_dupe_checks)\b`)
 
 func TestTicketPassPlansPostgres(t *testing.T) {
 	ctx := context.Background()

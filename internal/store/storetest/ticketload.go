@@ -155,6 +155,8 @@ var ticketLoadSQL = []string{
 	// The cursors lag a little, as they do 10 minutes after the last change.
 	`UPDATE ticket_hook_cursor SET below_id = (SELECT COALESCE(MAX(id), 0) - 100 FROM ticket_history) WHERE source = 'history'`,
 	`UPDATE ticket_hook_cursor SET below_id = (SELECT COALESCE(MAX(id), 0) - 10 FROM ticket_comments) WHERE source = 'comment'`,
+	`INSERT INTO ticket_dupe_checks (ticket_id, outcome, checked_at)
+	SELECT id, 'none', created_at FROM tickets WHERE number > 1000000`,
 	`INSERT INTO ticket_queue (ticket_id, team_id, priority, queued_at)
 	SELECT id, team_id, priority, created_at FROM tickets
 	WHERE team_id IS NOT NULL AND assignee_id IS NULL AND status IN ('accepted', 'in_progress', 'waiting')`,
