@@ -94,6 +94,13 @@ func TestAcceptanceIncidentFromChatToRating(t *testing.T) {
 	if m := s.detail(t, tk.ID).Mentions; len(m.People) != 2 {
 		t.Errorf("mentions = %+v, want both customers", m)
 	}
+	apptest.WaitFor(t, 5*time.Second, "the second customer told their report joined "+tk.Key, func() bool {
+		got := s.chat.in(s.customerTwo)
+		return len(got) > 0 && containsAll(got[0], []string{tk.Key, "已合并"})
+	})
+	if got := s.chat.in(s.customerTwo); len(got) != 1 {
+		t.Errorf("second customer got %q, want only the merge notice (no 已受理 for a ticket that was merged at once)", got)
+	}
 
 	apptest.WaitFor(t, 15*time.Second, "the team lead told of the breach", func() bool { return len(s.chat.in("lead-dm")) > 0 })
 	if lead := s.chat.in("lead-dm")[0]; !containsAll(lead, []string{tk.Key}) {

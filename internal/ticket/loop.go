@@ -119,6 +119,9 @@ func (l *Loop) tellOne(ctx context.Context, told store.TicketTold) (bool, error)
 	if err != nil {
 		return false, err
 	}
+	if told.Version == 0 && !l.dupeChecked(ctx, t) {
+		return false, nil // still owed: the next pass tells it
+	}
 	next := store.TicketTold{TicketID: t.ID, Version: t.Version, Status: t.Status, CardDeliveryID: told.CardDeliveryID}
 	did := t.Status != told.Status
 	if did && t.Requester.ConversationID == 0 {
@@ -134,6 +137,21 @@ func (l *Loop) tellOne(ctx context.Context, told store.TicketTold) (bool, error)
 		}
 	}
 	return did, l.dupesThenMark(ctx, t, next, did)
+}
+
+// dupeWait bounds how long a new ticket's first notice waits for its
+// duplicate check, so a detector that fails never silences the loop.
+const dupeWait = 10 * time.Second
+
+// dupeChecked reports whether a new ticket may be told: once its duplicate
+// check is recorded, the requester of a report that joins an earlier one
+// hears "merged into SB-…" alone, not 已受理 first.
+func (l *Loop) dupeChecked(ctx context.Context, t model.Ticket) bool {
+	if time.Since(t.CreatedAt) > dupeWait {
+		return true
+	}
+	_, ok, err := l.Svc.Store.DupeCheck(ctx, t.ID)
+	return ok || err != nil
 }
 
 // notice enqueues the message about t's current status. It updates the
