@@ -112,3 +112,28 @@ func TestSecondReportOfAnOutageJoinsTheFirst(t *testing.T) {
 	d.waitSaid(t, "conv-cust-2", "已合并到 "+a.Key, "处理中") // the duplicate's customer hears of the survivor
 	d.waitSaid(t, "conv-cust-1", a.Key, "处理中")
 }
+
+// When the first report is resolved, the customer whose report joined it
+// is told without being asked for a rating (that is the first customer's),
+// and their "没解决" reopens the ticket that is worked for both.
+func TestMergedReportersCustomerCanSayNotSolved(t *testing.T) {
+	d := newDesk(t)
+	a := d.raise(t, "cust-1", "m1", "设备连不上网，很紧急")
+	b := d.raise(t, "cust-2", "m2", "我的设备也连不上网，急")
+	d.waitSaid(t, "conv-cust-2", b.Key, "已合并到 "+a.Key)
+	d.move(t, a, "resolved", "")
+	d.waitSaid(t, "conv-cust-1", a.Key, "1–5")
+	d.waitSaid(t, "conv-cust-2", a.Key, "已解决", "没解决")
+	for _, msg := range d.chat.in("conv-cust-2") {
+		if strings.Contains(msg, "1–5") {
+			t.Fatalf("the duplicate's customer was asked to rate: %q", msg)
+		}
+	}
+	if st, body := d.n.Post(d.hook, apptest.NewMessage("m3", "conv-cust-2", "cust-2", "没解决")); st != http.StatusOK {
+		t.Fatalf("post: %d %s", st, body)
+	}
+	apptest.WaitFor(t, 5*time.Second, a.Key+" reopened by the second customer", func() bool {
+		return d.detail(t, a.ID).Status == model.TicketInProgress
+	})
+	d.waitSaid(t, "conv-cust-1", a.Key, "处理中")
+}

@@ -74,8 +74,28 @@ func (l *Loop) answer(ctx context.Context, m model.Message, a ask, score int) er
 	case askRate:
 		return l.rate(ctx, m, mine, score)
 	default:
-		return l.reopen(ctx, m, mine)
+		return l.reopen(ctx, m, l.withSurvivors(ctx, mine))
 	}
+}
+
+// withSurvivors adds to a requester's tickets the ones theirs were merged
+// into: a customer whose report joined another is told when that one is
+// resolved, and their "没解决" reopens it.
+func (l *Loop) withSurvivors(ctx context.Context, mine []model.Ticket) []model.Ticket {
+	out := mine
+	for _, t := range mine {
+		if t.Status != model.TicketClosed {
+			continue
+		}
+		link, ok, err := l.Svc.Store.DuplicateOf(ctx, t.ID)
+		if err != nil || !ok {
+			continue
+		}
+		if root, err := l.Svc.Store.GetTicket(ctx, store.TicketScope{All: true}, link.SurvivorID); err == nil {
+			out = append(out, root)
+		}
+	}
+	return out
 }
 
 func (l *Loop) progress(ctx context.Context, m model.Message, mine []model.Ticket) error {

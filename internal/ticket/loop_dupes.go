@@ -3,11 +3,16 @@ package ticket
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"switchboard/internal/channel"
 	"switchboard/internal/model"
 	"switchboard/internal/store"
 )
+
+// dupResolvedStep is the next step a duplicate's requester reads when the
+// ticket theirs was merged into is resolved.
+const dupResolvedStep = "如未解决请回复“没解决”，我们会继续处理。 Reply \"not solved\" if it is not, and we will carry on."
 
 // noticeText is the notice of t's status; a duplicate closed by a merge
 // says where it went instead of "closed, thank you".
@@ -56,6 +61,9 @@ func (l *Loop) dupesThenMark(ctx context.Context, t model.Ticket, next store.Tic
 			if text, err = l.statusText(ctx, t); err != nil {
 				return err
 			}
+			// The rating belongs to the survivor's own requester; the
+			// others may still say it is not solved for them.
+			text = strings.Replace(text, nextSteps[model.TicketResolved], dupResolvedStep, 1)
 		}
 		out := channel.Outbound{Text: fmt.Sprintf("您的工单 %s 已合并到 %s。 Your ticket %s was merged into %s.\n%s", d.Key, t.Key, d.Key, t.Key, text), SenderName: "Switchboard"}
 		if _, err := l.say(ctx, conv, fmt.Sprintf("ticket-loop:%d:of%d:v%d", d.ID, t.ID, t.Version), out); err != nil {
