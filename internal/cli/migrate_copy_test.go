@@ -128,15 +128,21 @@ func populate(t *testing.T) string {
 		"watchers": []int64{1}, "tags": []string{"打印机"}}, &tk); st != http.StatusCreated {
 		t.Fatalf("ticket: %d", st)
 	}
+	// The loop tells the current status, so two quick moves could reach the
+	// requester as one notice: let 已受理 go out before 处理中.
+	waitTold := func(what string) {
+		apptest.WaitFor(t, 15*time.Second, what, func() bool {
+			owed, err := n.App.Store.TicketsToTell(ctx, 10)
+			return err == nil && len(owed) == 0
+		})
+	}
+	waitTold("requester told the ticket is accepted")
 	n.Do("POST", fmt.Sprintf("/api/v1/tickets/%d/comments", tk.ID), agent, map[string]any{"body": "已派人", "public": true}, nil)
 	n.Do("POST", fmt.Sprintf("/api/v1/tickets/%d/transitions", tk.ID), agent, map[string]any{"to": "in_progress"}, nil)
 	n.Do("PUT", "/api/v1/ticket-routing", n.Token, map[string]any{"rules": []map[string]any{{"type": "incident", "team_id": unit}}}, nil)
 	n.Do("PUT", "/api/v1/me/availability", agent, map[string]any{"available": true}, nil)
 	n.Do("PUT", fmt.Sprintf("/api/v1/ticket-agents/%d/capacity", agentID), n.Token, map[string]any{"capacity": 4}, nil)
-	apptest.WaitFor(t, 10*time.Second, "requester told of the ticket", func() bool {
-		owed, err := n.App.Store.TicketsToTell(ctx, 10)
-		return err == nil && len(owed) == 0
-	})
+	waitTold("requester told the ticket is in progress")
 	n.Stop()
 	return n.App.Cfg.DataDir
 }
