@@ -288,6 +288,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener) error {
 	mctx, mstop := context.WithCancel(context.Background())
 	go a.gauges(mctx)
 	go a.sweepQueues(mctx)
+	go a.autoClose(mctx)
 	go a.sweepDuplicates(mctx)
 	go a.followChannelChanges(mctx)
 	go a.openChannels(mctx)

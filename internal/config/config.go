@@ -48,6 +48,9 @@ type Config struct {
 	TicketHookBackoff        time.Duration
 	TicketHookAllowLinkLocal bool
 	TicketHookRetention      time.Duration
+	// TicketAutoClose is how long a resolved ticket waits for its
+	// requester before it is closed (0: until someone closes it).
+	TicketAutoClose time.Duration
 }
 
 // Option is one row of the table.
@@ -166,6 +169,8 @@ func Options() []Option {
 	add(opt("ticket-webhook-allow-link-local", "false", "let ticket webhooks call link-local and cloud metadata addresses (169.254.0.0/16, fe80::/10, 100.100.100.200)", false, s, g))
 	s, g = dur(func(c *Config) *time.Duration { return &c.TicketHookRetention })
 	add(opt("ticket-webhook-retention", "720h", "how long delivered and dead ticket webhook deliveries stay in the delivery log (0 keeps them)", false, s, g))
+	s, g = dur(func(c *Config) *time.Duration { return &c.TicketAutoClose })
+	add(opt("ticket-auto-close", "72h", "how long a resolved ticket waits for its requester (a rating, 没解决) before it is closed (0: until someone closes it)", false, s, g))
 	return o
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"switchboard/internal/model"
 )
@@ -69,4 +70,8 @@ type Tickets interface {
 	// PriorityWeights returns the admin's weights; ok is false when none were set.
 	PriorityWeights(ctx context.Context) (w model.PriorityWeights, ok bool, err error)
 	SetPriorityWeights(ctx context.Context, w model.PriorityWeights) error
+	// ResolvedTicketsBefore lists, oldest resolution first, the tickets
+	// still resolved that were resolved before the given time: the ones
+	// the auto-close pass closes.
+	ResolvedTicketsBefore(ctx context.Context, before time.Time, limit int) ([]model.Ticket, error)
 }

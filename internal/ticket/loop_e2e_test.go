@@ -64,8 +64,8 @@ type desk struct {
 	conv  string
 }
 
-func newDesk(t *testing.T) *desk {
-	n := apptest.Start(t)
+func newDesk(t *testing.T, opts ...apptest.Options) *desk {
+	n := apptest.Start(t, opts...)
 	unit := n.CreateOrgUnit(1, "客服部")
 	d := &desk{n: n, chat: newChat(t), conv: "conv-cust-1"}
 	d.hook = n.CreateWebhook("客户群", unit, d.chat.srv.URL)

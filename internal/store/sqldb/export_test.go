@@ -44,6 +44,7 @@ func (db *DB) TicketPassQueries(p PassParams) []PlanQuery {
 		{"dupes/UncheckedTickets", uncheckedTicketsSQL(100), append([]any{now - 10e6, now - 3e6}, workedStatuses...)},
 		{"sweep/dequeueHandled", dequeueHandledSQL, append([]any{team}, openStatuses...)},
 		{"sweep/countLoads", countLoadsSQL(2), []any{agent.UserID, agent.UserID + 1}},
+		{"autoclose/ResolvedTicketsBefore", resolvedBeforeSQL, []any{ts(time.Now().Add(-72 * time.Hour)), 100}},
 	}
 	for _, l := range []struct {
 		name  string

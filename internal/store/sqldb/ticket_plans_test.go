@@ -38,15 +38,17 @@ var partial = map[string]bool{"tickets_loop_owed": true, "tickets_clock_owed": t
 // where a plan could find its rows through a wider index (all clocks with
 // a state, every ticket without an assignee), that is a scan in disguise.
 var uses = map[string][]string{
-	"loop/TicketsToTell":      {"tickets_loop_owed"},
-	"sla/TicketsToClock":      {"tickets_clock_owed"},
-	"sla/DueTicketClocks":     {"ticket_sla_next"},
-	"hooks/pruneDeliveries":   {"ticket_hook_deliveries_done"},
-	"hooks/pruneEvents":       {"ticket_hook_events_occurred"},
-	"chat/TicketChatMessages": {"tickets_live_conv"},
-	"sweep/strays":            {"tickets_unassigned_open", "tickets_open_assignee"},
-	"sweep/countLoads":        {"tickets_open_assignee"},
-	"dupes/UncheckedTickets":  {"tickets_created", "tickets_status"}, // the window, or the open tickets
+	"loop/TicketsToTell":              {"tickets_loop_owed"},
+	"sla/TicketsToClock":              {"tickets_clock_owed"},
+	"sla/DueTicketClocks":             {"ticket_sla_next"},
+	"hooks/pruneDeliveries":           {"ticket_hook_deliveries_done"},
+	"hooks/pruneEvents":               {"ticket_hook_events_occurred"},
+	"chat/TicketChatMessages":         {"tickets_live_conv"},
+	"sweep/strays":                    {"tickets_unassigned_open", "tickets_open_assignee"},
+	"sweep/countLoads":                {"tickets_open_assignee"},
+	"autoclose/ResolvedTicketsBefore": {"tickets_resolved"},
+	// The window, or the open tickets by status (tickets_resolved leads with it too).
+	"dupes/UncheckedTickets": {"tickets_created", "tickets_status", "tickets_resolved"},
 	// PostgreSQL, knowing from statistics that breaches are common, may
 	// walk tickets and clocks together from the newest to fill the page.
 	"list/breached":            {"ticket_sla_breach", "Index Scan Backward using ticket_sla_pkey"},

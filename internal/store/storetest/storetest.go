@@ -80,6 +80,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TicketComments", testTicketComments},
 		{"TicketTypesAndWeights", testTicketTypesAndWeights},
 		{"TicketLoop", testTicketLoop},
+		{"TicketResolvedBefore", testTicketResolvedBefore},
 		{"TicketHookEvents", testTicketHookEvents},
 		{"TicketHookClaims", testTicketHookClaims},
 		{"TicketHookCursor", testTicketHookCursor},

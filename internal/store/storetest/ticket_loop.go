@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"testing"
+	"time"
 
 	"switchboard/internal/model"
 	"switchboard/internal/store"
@@ -49,5 +50,38 @@ func testTicketLoop(t *testing.T, s store.Store) {
 	}
 	if other, _ := s.ConversationTickets(ctx, f.msgs[2].ConversationID); len(other) != 0 {
 		t.Errorf("another conversation lists %d tickets", len(other))
+	}
+}
+
+// The auto-close pass finds the tickets resolved long enough ago and
+// still resolved, oldest first; a reopened, closed or recent one is not
+// among them.
+func testTicketResolvedBefore(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	f := newTicketFixture(t, s)
+	now := time.Now().UTC()
+	at := func(title string, status model.TicketStatus, resolved time.Time) model.Ticket {
+		tk := mustTicket(t, s, store.NewTicket{Ticket: sampleTicket(f.o.deptA, title)})
+		tk.Status, tk.ResolvedAt = status, resolved
+		tk, err := s.UpdateTicket(ctx, tk, []model.TicketChange{{Field: "status", From: "accepted", To: string(status)}})
+		must(t, err)
+		return tk
+	}
+	older := at("四天前解决", model.TicketResolved, now.Add(-96*time.Hour))
+	old := at("三天多前解决", model.TicketResolved, now.Add(-80*time.Hour))
+	at("刚解决", model.TicketResolved, now.Add(-time.Hour))
+	at("已关闭", model.TicketClosed, now.Add(-100*time.Hour))
+	at("重新打开", model.TicketInProgress, time.Time{})
+
+	got, err := s.ResolvedTicketsBefore(ctx, now.Add(-72*time.Hour), 10)
+	must(t, err)
+	if len(got) != 2 || got[0].ID != older.ID || got[1].ID != old.ID {
+		t.Fatalf("resolved before 72h ago = %+v, want tickets %d then %d", got, older.ID, old.ID)
+	}
+	if got[0].Version != older.Version || got[0].Title != "四天前解决" {
+		t.Errorf("listed ticket %+v, want it whole at version %d", got[0], older.Version)
+	}
+	if one, _ := s.ResolvedTicketsBefore(ctx, now.Add(-72*time.Hour), 1); len(one) != 1 || one[0].ID != older.ID {
+		t.Errorf("limit 1 = %+v, want the oldest resolution", one)
 	}
 }
