@@ -20,7 +20,11 @@ type personPage struct {
 	api.PersonView
 	Rows    []row
 	MoreURL string
-	Error   string // a key of messages: why the last link or unlink did nothing
+	// Tickets are the newest tickets this person raised that the viewer
+	// may see; TicketsURL lists all of them when there are more.
+	Tickets    []ticketRow
+	TicketsURL string
+	Error      string // a key of messages: why the last link or unlink did nothing
 }
 
 // person shows who someone is on every platform and what they wrote on
@@ -54,7 +58,41 @@ func (c *Console) person(w http.ResponseWriter, r *http.Request) {
 	if res.NextCursor != "" {
 		page.MoreURL = "/people/" + strconv.FormatInt(v.Person.ID, 10) + "?before=" + res.NextCursor
 	}
+	if err := c.personTickets(r, &page); err != nil {
+		c.fail(w, r, err)
+		return
+	}
 	c.render(w, r, http.StatusOK, "person", view{Title: "person.title", Page: page})
+}
+
+// personTicketsShown is how many of a person's tickets their page lists.
+const personTicketsShown = 10
+
+// personTickets fills the page's tickets through the ticket list API,
+// which scopes them to what the viewer may see.
+func (c *Console) personTickets(r *http.Request, page *personPage) error {
+	f := ticketFilter{Requester: strconv.FormatInt(page.Person.ID, 10)}
+	var res struct {
+		Items      []model.Ticket `json:"items"`
+		NextCursor string         `json:"next_cursor"`
+	}
+	if err := c.callAPI(r, "GET", "/api/v1/tickets", f.apiQuery(personTicketsShown), nil, &res); err != nil {
+		return err
+	}
+	if len(res.Items) == 0 {
+		return nil
+	}
+	n, err := c.newNamer(r)
+	if err != nil {
+		return err
+	}
+	for _, t := range res.Items {
+		page.Tickets = append(page.Tickets, n.row(t))
+	}
+	if res.NextCursor != "" {
+		page.TicketsURL = "/tickets?" + f.query("")
+	}
+	return nil
 }
 
 // platformKey maps a channel kind to its display name's key.

@@ -50,12 +50,14 @@ type ticketFilter struct {
 	OrgUnitID string   `json:"org_unit_id"`
 	TeamID    string   `json:"team_id"`
 	Q         string   `json:"q"`
+	Requester string   `json:"requester_id"` // a person id: their tickets (from the person page)
 	Cursor    string   `json:"cursor"`
 }
 
 func parseTicketFilter(q url.Values) ticketFilter {
 	f := ticketFilter{Type: q.Get("type"), Priority: q.Get("priority"), Assignee: q.Get("assignee"),
-		OrgUnitID: q.Get("org_unit_id"), TeamID: q.Get("team_id"), Q: strings.TrimSpace(q.Get("q")), Cursor: q.Get("cursor")}
+		OrgUnitID: q.Get("org_unit_id"), TeamID: q.Get("team_id"), Q: strings.TrimSpace(q.Get("q")), Requester: q.Get("requester_id"),
+		Cursor: q.Get("cursor")}
 	for _, v := range q["status"] {
 		for _, s := range strings.Split(v, ",") {
 			if s = strings.TrimSpace(s); s != "" && !slices.Contains(f.Status, s) {
@@ -81,6 +83,7 @@ func (f ticketFilter) apiQuery(limit int) url.Values {
 	set("org_unit_id", f.OrgUnitID)
 	set("team_id", f.TeamID)
 	set("q", f.Q)
+	set("requester_id", f.Requester)
 	set("cursor", f.Cursor)
 	switch f.Assignee {
 	case "":

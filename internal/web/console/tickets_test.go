@@ -20,6 +20,7 @@ type desk struct {
 	agentID int64
 	agent   *browser
 	msg     model.Message
+	hook    apptest.Hook // the customers' channel, in unit
 }
 
 func newDesk(t *testing.T) desk {
@@ -27,6 +28,7 @@ func newDesk(t *testing.T) desk {
 	d := desk{n: n, unit: n.CreateOrgUnit(1, "售后部")}
 	d.agentID, _ = n.CreateUser("li", "agent", d.unit)
 	h := n.CreateWebhook("app chat", d.unit, "")
+	d.hook = h
 	post(t, n, h, webhookMsg("m1", "c1", "客户群", "王小明", "设备连不上网，很紧急"))
 	d.msg = stored(t, n, "设备连不上网，很紧急")
 	d.agent = newBrowser(t, n)
