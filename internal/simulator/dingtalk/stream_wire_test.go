@@ -25,11 +25,20 @@ type wire struct {
 func (f *fixture) dial(subs ...Subscription) *wire {
 	f.t.Helper()
 	ep := f.openRaw(subs)
+	before := f.sim.StreamConnects()
 	ws, _, err := websocket.DefaultDialer.Dial(ep.Endpoint+"?ticket="+ep.Ticket, nil)
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	f.t.Cleanup(func() { ws.Close() })
+	// The handshake answers before the server registers the connection:
+	// a push or a disconnect sent in between would not reach this one.
+	for deadline := time.Now().Add(3 * time.Second); f.sim.StreamConnects() == before; {
+		if time.Now().After(deadline) {
+			f.t.Fatal("the simulator never registered the connection")
+		}
+		time.Sleep(time.Millisecond)
+	}
 	return &wire{t: f.t, f: f, ws: ws}
 }
 
