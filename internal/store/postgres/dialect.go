@@ -124,7 +124,7 @@ func lexemes(terms string) string {
 
 // MatchClause requires every term, each as one quoted lexeme of a tsquery
 // (cast, not to_tsquery, for the same reason IndexMessage avoids the parser).
-func (dialect) MatchClause(terms []string) (string, []any) {
+func (dialect) MatchClause(terms []string, below, above int64) (string, []any) {
 	quoted := make([]string, len(terms))
 	for i, t := range terms {
 		if len(t) > maxLexeme {
@@ -133,7 +133,9 @@ func (dialect) MatchClause(terms []string) (string, []any) {
 		t = strings.ReplaceAll(t, `\`, `\\`)
 		quoted[i] = `'` + strings.ReplaceAll(t, `'`, `''`) + `'`
 	}
-	return `m.id IN (SELECT message_id FROM message_search WHERE terms @@ CAST(? AS tsquery))`, []any{strings.Join(quoted, " & ")}
+	bound, args := sqldb.IDBounds("message_id", below, above)
+	return `m.id IN (SELECT message_id FROM message_search WHERE terms @@ CAST(? AS tsquery)` + bound + `)`,
+		append([]any{strings.Join(quoted, " & ")}, args...)
 }
 
 func (dialect) Migrations() []string { return sqldb.MigrationFiles(migrationFS) }

@@ -38,8 +38,11 @@ type Dialect interface {
 	// IndexMessages stores the normalised search terms of messages, one
 	// statement per call (callers pass at most a few hundred).
 	IndexMessages(ctx context.Context, tx Querier, ids []int64, terms []string) error
-	// MatchClause returns a condition on messages.id that holds when all terms match.
-	MatchClause(terms []string) (string, []any)
+	// MatchClause returns a condition on messages.id that holds when all
+	// terms match. below and above (0: none) bound the ids inside the
+	// index lookup, so a page deep in a common word's matches reads only
+	// the matches past its cursor, not every match above it.
+	MatchClause(terms []string, below, above int64) (string, []any)
 	// Migrations are applied in order, each once.
 	Migrations() []string
 }

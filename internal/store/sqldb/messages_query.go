@@ -84,7 +84,7 @@ func messageWhere(scope store.Scope, f store.MessageFilter, d Dialect) (*where, 
 	}
 	// A query of only spaces has no terms; an empty MATCH is a syntax error.
 	if terms := strings.Fields(f.Query); len(terms) > 0 {
-		cond, args := d.MatchClause(terms)
+		cond, args := d.MatchClause(terms, f.Before, f.After)
 		w.add(cond, args...)
 	}
 	return w, nil
@@ -342,4 +342,18 @@ func (db *DB) CountMessages(ctx context.Context) (int64, error) {
 	var n int64
 	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages`).Scan(&n)
 	return n, err
+}
+
+// IDBounds is the part of a dialect's MatchClause that bounds the index
+// lookup by a page's cursor: col < below and col > above, each when set.
+func IDBounds(col string, below, above int64) (string, []any) {
+	var cond string
+	var args []any
+	if below != 0 {
+		cond, args = cond+" AND "+col+" < ?", append(args, below)
+	}
+	if above != 0 {
+		cond, args = cond+" AND "+col+" > ?", append(args, above)
+	}
+	return cond, args
 }

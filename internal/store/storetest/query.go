@@ -101,6 +101,9 @@ func testMessageFilters(t *testing.T, s store.Store) {
 		{"sender name is searchable", store.MessageFilter{Query: query("u4")}, []string{"m6", "m5"}},
 		{"query within org unit", store.MessageFilter{Query: query("紧急"), OrgUnitID: o.deptA}, []string{"m4", "m1"}},
 		{"query with cursor", store.MessageFilter{Query: query("紧急"), Before: m["m5"]}, []string{"m4", "m1"}},
+		{"query with cursor and limit", store.MessageFilter{Query: query("紧急"), Before: m["m5"], Limit: 1}, []string{"m4"}},
+		{"query after a cursor, oldest first", store.MessageFilter{Query: query("紧急"), After: m["m1"]}, []string{"m4", "m5"}},
+		{"query between cursors", store.MessageFilter{Query: query("紧急"), After: m["m1"], Before: m["m5"]}, []string{"m4"}},
 	}
 	for _, c := range cases {
 		got, err := s.ListMessages(ctx, all, c.f)
