@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"switchboard/internal/model"
 )
@@ -18,10 +19,12 @@ type TicketIntake interface {
 	AppendTicketSource(ctx context.Context, t model.Ticket, src model.TicketSource, changes []model.TicketChange) (saved model.Ticket, added bool, err error)
 	// TicketChatMessages lists the inbound messages with ids above after
 	// that arrived in a conversation with a ticket not closed or cancelled,
-	// oldest first: the only messages the conversation pass has work for.
-	// Messages whose rules ask for a task or a ticket are left out: their
-	// intent makes (or joins) the ticket.
-	TicketChatMessages(ctx context.Context, after int64, limit int) ([]model.Message, error)
+	// or with one resolved, closed since rateSince and not yet rated (its
+	// requester may still answer the rating question), oldest first: the
+	// only messages the conversation pass has work for. Messages whose
+	// rules ask for a task or a ticket are left out: their intent makes
+	// (or joins) the ticket.
+	TicketChatMessages(ctx context.Context, after int64, rateSince time.Time, limit int) ([]model.Message, error)
 	// LastMessageID is the highest message id stored (0 for none).
 	LastMessageID(ctx context.Context) (int64, error)
 	// TicketChatCursor is the message id up to which the conversation pass

@@ -48,6 +48,18 @@ func TestResolvedTicketClosesAfterTheWait(t *testing.T) {
 		t.Errorf("closed at %v, resolved at %v: closed before the wait", got.ClosedAt, got.ResolvedAt)
 	}
 	d.told(t, 3, tk.Key, "已关闭")
+
+	// The rating asked at resolution still counts once the ticket is closed.
+	d.say(t, "m2", "4")
+	d.told(t, 4, "4/5")
+	if got, _ := d.history(t, tk.ID); got.CSAT != 4 || got.Status != model.TicketClosed {
+		t.Errorf("after a late rating: CSAT %d, status %s; want 4, still closed", got.CSAT, got.Status)
+	}
+	d.say(t, "m3", "1") // the ticket has its rating: a second digit is an ordinary message
+	time.Sleep(300 * time.Millisecond)
+	if got, _ := d.history(t, tk.ID); got.CSAT != 4 || len(d.chat.in(d.conv)) != 4 {
+		t.Errorf("a second digit: CSAT %d, %d messages to the customer; want 4 and no answer", got.CSAT, len(d.chat.in(d.conv)))
+	}
 }
 
 // The pass closes only what stayed resolved past the wait: a reopened or

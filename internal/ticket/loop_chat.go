@@ -133,10 +133,28 @@ func before(t model.Ticket, m model.Message) bool {
 	return !t.ResolvedAt.After(m.ReceivedAt)
 }
 
-// rate records a rating on the newest resolved, unrated ticket.
+// ratingWindow is how long after its resolution a ticket takes the
+// requester's rating, also once it was closed (by an agent, or by
+// auto-close before they answered). The conversation pass watches the
+// conversations of closed, unrated tickets for as long.
+const ratingWindow = 7 * 24 * time.Hour
+
+// lastRateable is the newest ticket that was resolved — still resolved,
+// or closed since — the one a rating in chat answers.
+func lastRateable(mine []model.Ticket) (model.Ticket, bool) {
+	for _, t := range mine {
+		if t.Status == model.TicketResolved || (t.Status == model.TicketClosed && !t.ResolvedAt.IsZero()) {
+			return t, true
+		}
+	}
+	return model.Ticket{}, false
+}
+
+// rate records a rating on the newest resolved (or closed after its
+// resolution), unrated ticket.
 func (l *Loop) rate(ctx context.Context, m model.Message, mine []model.Ticket, score int) error {
-	t, ok := lastResolved(mine)
-	if !ok || t.CSAT != 0 || !before(t, m) {
+	t, ok := lastRateable(mine)
+	if !ok || t.CSAT != 0 || !before(t, m) || m.ReceivedAt.Sub(t.ResolvedAt) > ratingWindow {
 		return nil // a digit with nothing to rate is an ordinary message
 	}
 	t.CSAT = score

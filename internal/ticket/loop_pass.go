@@ -117,7 +117,7 @@ func (l *Loop) Converse(ctx context.Context) (more bool, err error) {
 		return false, err
 	}
 	upTo := c.safe(time.Now(), last, cursor)
-	msgs, err := l.St.TicketChatMessages(ctx, cursor, chatBatch)
+	msgs, err := l.St.TicketChatMessages(ctx, cursor, time.Now().Add(-ratingWindow), chatBatch)
 	if err != nil {
 		return false, err
 	}

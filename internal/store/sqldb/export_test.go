@@ -39,7 +39,7 @@ func (db *DB) TicketPassQueries(p PassParams) []PlanQuery {
 		{"hooks/claim", db.claimHookSQL(), []any{"n", now, now, now, true, 32, now}},
 		{"hooks/pruneDeliveries", pruneDeliveriesSQL, []any{retained}},
 		{"hooks/pruneEvents", pruneEventsSQL, []any{retained}},
-		{"chat/TicketChatMessages", chatMessagesSQL, []any{0, 0, p.ChatCursor, string(model.Inbound), 500}},
+		{"chat/TicketChatMessages", chatMessagesSQL, []any{0, 0, p.ChatCursor, string(model.Inbound), ts(time.Now().Add(-7 * 24 * time.Hour)), 500}},
 		{"sweep/strays", queueStraysSQL, nil},
 		{"dupes/UncheckedTickets", uncheckedTicketsSQL(100), append([]any{now - 10e6, now - 3e6}, workedStatuses...)},
 		{"sweep/dequeueHandled", dequeueHandledSQL, append([]any{team}, openStatuses...)},

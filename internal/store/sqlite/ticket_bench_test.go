@@ -102,7 +102,7 @@ func BenchmarkTicketPasses(b *testing.B) {
 			if err != nil {
 				return 0, err
 			}
-			r, err := db.TicketChatMessages(ctx, cur, 500)
+			r, err := db.TicketChatMessages(ctx, cur, time.Now().Add(-7*24*time.Hour), 500)
 			return len(r), err
 		}},
 		{"sweep/AssignQueued", func() (int, error) {

@@ -101,7 +101,7 @@ func testTicketSplitIsChecked(t *testing.T, s store.Store) {
 }
 
 func heard(t *testing.T, s store.Store, id int64) bool {
-	msgs, err := s.TicketChatMessages(context.Background(), 0, 100)
+	msgs, err := s.TicketChatMessages(context.Background(), 0, time.Now().Add(-time.Hour), 100)
 	must(t, err)
 	return slices.ContainsFunc(msgs, func(m model.Message) bool { return m.ID == id })
 }

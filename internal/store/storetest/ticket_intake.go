@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"switchboard/internal/model"
 	"switchboard/internal/store"
@@ -85,7 +86,7 @@ func testTicketChatCursor(t *testing.T, s store.Store) {
 		}
 	})
 	f := newTicketFixture(t, s)
-	if got, err := s.TicketChatMessages(ctx, 0, 10); err != nil || len(got) != 0 {
+	if got, err := s.TicketChatMessages(ctx, 0, time.Now().Add(-time.Hour), 10); err != nil || len(got) != 0 {
 		t.Fatalf("without tickets: %d messages, %v; want none", len(got), err)
 	}
 	in := sampleTicket(f.o.deptA, "设备连不上网")
@@ -94,19 +95,37 @@ func testTicketChatCursor(t *testing.T, s store.Store) {
 	ch := mustChannelOf(t, s, f.msgs[0].ChannelID)
 	later := commit(t, s, ch, envelope(ch.ID, "m5", "c1", "cust", "请跟进", base), envelope(ch.ID, "m6", "c1", "cust", "在吗", base))
 
-	got, err := s.TicketChatMessages(ctx, f.msgs[0].ID, 10)
+	got, err := s.TicketChatMessages(ctx, f.msgs[0].ID, time.Now().Add(-time.Hour), 10)
 	must(t, err)
 	if len(got) != 2 || got[0].ID != f.msgs[1].ID || got[1].ID != later[1].ID || got[1].Text != "在吗" {
 		t.Fatalf("messages after %d = %v; want m2 and m6 of c1 (m5 has a task, m3 is another conversation)", f.msgs[0].ID, ids(got))
 	}
-	if got, _ := s.TicketChatMessages(ctx, f.msgs[0].ID, 1); len(got) != 1 {
+	if got, _ := s.TicketChatMessages(ctx, f.msgs[0].ID, time.Now().Add(-time.Hour), 1); len(got) != 1 {
 		t.Fatalf("limit 1 gave %d", len(got))
 	}
 	tk.Status = model.TicketClosed
+	tk, err = s.UpdateTicket(ctx, tk, nil)
+	must(t, err)
+	if got, _ := s.TicketChatMessages(ctx, 0, time.Now().Add(-time.Hour), 10); len(got) != 0 {
+		t.Fatalf("a closed ticket's conversation still lists %d messages", len(got))
+	}
+	// Closed after a resolution and not rated: its requester may still
+	// rate it, until rateSince passes its closing or it has a rating.
+	now := time.Now().UTC()
+	tk.ResolvedAt, tk.ClosedAt = now.Add(-2*time.Hour), now.Add(-time.Hour)
+	tk, err = s.UpdateTicket(ctx, tk, nil)
+	must(t, err)
+	if got, _ := s.TicketChatMessages(ctx, f.msgs[0].ID, now.Add(-2*time.Hour), 10); len(got) != 2 {
+		t.Fatalf("a recently closed, unrated ticket's conversation lists %d messages, want 2", len(got))
+	}
+	if got, _ := s.TicketChatMessages(ctx, f.msgs[0].ID, now.Add(-30*time.Minute), 10); len(got) != 0 {
+		t.Fatalf("a ticket closed before rateSince lists %d messages", len(got))
+	}
+	tk.CSAT = 5
 	_, err = s.UpdateTicket(ctx, tk, nil)
 	must(t, err)
-	if got, _ := s.TicketChatMessages(ctx, 0, 10); len(got) != 0 {
-		t.Fatalf("a closed ticket's conversation still lists %d messages", len(got))
+	if got, _ := s.TicketChatMessages(ctx, f.msgs[0].ID, now.Add(-2*time.Hour), 10); len(got) != 0 {
+		t.Fatalf("a rated closed ticket's conversation lists %d messages", len(got))
 	}
 
 	last, err := s.LastMessageID(ctx)
