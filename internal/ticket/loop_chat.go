@@ -174,7 +174,13 @@ func (l *Loop) rate(ctx context.Context, m model.Message, mine []model.Ticket, s
 // requester's words as the reason; the notice of the change answers them.
 func (l *Loop) reopen(ctx context.Context, m model.Message, mine []model.Ticket) error {
 	t, ok := lastResolved(mine)
-	if !ok || !before(t, m) {
+	if !ok {
+		if closed, ok := toFollowUp(mine, m); ok {
+			return l.followUp(ctx, m, closed)
+		}
+		return nil
+	}
+	if !before(t, m) {
 		return nil // resolved again after the message: it was about an earlier resolution
 	}
 	typ, err := l.Svc.ticketType(ctx, t.Type)
