@@ -136,7 +136,7 @@ func before(t model.Ticket, m model.Message) bool {
 // ratingWindow is how long after its resolution a ticket takes the
 // requester's rating, also once it was closed (by an agent, or by
 // auto-close before they answered). The conversation pass watches the
-// conversations of closed, unrated tickets for as long.
+// conversations of tickets closed after a resolution for as long.
 const ratingWindow = 7 * 24 * time.Hour
 
 // lastRateable is the newest ticket that was resolved — still resolved,

@@ -11,7 +11,7 @@ import (
 	"switchboard/internal/model"
 )
 
-// "没解决" about a ticket already closed cannot reopen it: the customer's
+// "没解决" about a ticket already closed (rated or not) cannot reopen it: the customer's
 // message opens a follow-up ticket that names the closed one, the closed
 // one's history links to it, and its 已受理 notice answers them — once,
 // however often the pass reads the message.
@@ -21,11 +21,13 @@ func TestNotSolvedAfterCloseOpensAFollowUp(t *testing.T) {
 	d.told(t, 1, "已受理")
 	d.move(t, tk, "resolved", "")
 	d.told(t, 2, "已解决")
+	d.say(t, "m1b", "2") // a poor rating, and then the closing: "没解决" is still heard
+	d.told(t, 3, "2/5")
 	d.move(t, tk, "closed", "")
-	d.told(t, 3, "已关闭")
+	d.told(t, 4, "已关闭")
 
 	m := d.say(t, "m2", "没解决！")
-	notice := d.told(t, 4, "跟进 "+tk.Key, "打印机卡纸", "已受理")
+	notice := d.told(t, 5, "跟进 "+tk.Key, "打印机卡纸", "已受理")
 	closed, hist := d.history(t, tk.ID)
 	last := hist[len(hist)-1]
 	if closed.Status != model.TicketClosed || last.Field != "follow_up" || !strings.Contains(notice, last.To) {
@@ -55,7 +57,7 @@ func TestNotSolvedAfterCloseOpensAFollowUp(t *testing.T) {
 	d.say(t, "m3", "没解决")
 	time.Sleep(2500 * time.Millisecond) // past the pass's 2 s look-back, which re-reads m2 and m3
 	d.n.Do("GET", fmt.Sprintf("/api/v1/tickets?requester_id=%d", closed.Requester.PersonID), d.token, nil, &list)
-	if got := d.chat.in(d.conv); len(list.Items) != 2 || len(got) != 4 {
-		t.Fatalf("after a second 没解决: %d tickets, %d messages to the customer; want 2 and 4: %q", len(list.Items), len(got), got)
+	if got := d.chat.in(d.conv); len(list.Items) != 2 || len(got) != 5 {
+		t.Fatalf("after a second 没解决: %d tickets, %d messages to the customer; want 2 and 5: %q", len(list.Items), len(got), got)
 	}
 }

@@ -49,8 +49,9 @@ func (db *DB) AppendTicketSource(ctx context.Context, t model.Ticket, src model.
 // The conversations of duplicates merged into a live ticket count too, so
 // their requesters may ask "进度" of the ticket that carries their request
 // (found from the live survivors through ticket_duplicates_survivor).
-// Recently closed, unrated tickets come through tickets_unrated_closed
-// (migration 018) the same way.
+// Tickets closed after a resolution since rateSince come through
+// tickets_closed_resolved (migration 019) the same way: their requesters
+// may still rate them or say they are not solved.
 func (db *DB) TicketChatMessages(ctx context.Context, after int64, rateSince time.Time, limit int) ([]model.Message, error) {
 	return db.queryMessages(ctx, db.d.Rebind(chatMessagesSQL), 0, 0, after, string(model.Inbound), ts(rateSince), limit)
 }
@@ -61,7 +62,7 @@ var chatMessagesSQL = `SELECT ` + messageCols + ` FROM messages m
 		UNION SELECT d.requester_conversation_id FROM tickets s JOIN ticket_duplicates x ON x.survivor_id = s.id
 		JOIN tickets d ON d.id = x.ticket_id WHERE s.status IN ('accepted', 'confirmed', 'in_progress', 'waiting', 'resolved')
 		AND d.requester_conversation_id IS NOT NULL
-		UNION SELECT t.requester_conversation_id FROM tickets t WHERE t.status = 'closed' AND t.csat = 0 AND t.resolved_at > 0
+		UNION SELECT t.requester_conversation_id FROM tickets t WHERE t.status = 'closed' AND t.resolved_at > 0
 		AND t.closed_at > ? AND t.requester_conversation_id IS NOT NULL)
 	AND NOT EXISTS (SELECT 1 FROM notify_intents i WHERE i.message_id = m.id
 		AND (i.request LIKE '%"task":{%' OR i.request LIKE '%"ticket":{%'))

@@ -32,7 +32,7 @@ var sqliteScan = regexp.MustCompile(`^SCAN (\S+)(?: USING (?:COVERING )?INDEX (\
 // partial indexes hold only a pass's work: scanning them is the point.
 var partial = map[string]bool{"tickets_loop_owed": true, "tickets_clock_owed": true, "tickets_unassigned_open": true,
 	"tickets_live_conv": true, "ticket_sla_next": true, "ticket_sla_breach": true, "ticket_sla_warn": true,
-	"notify_intents_pending": true, "tickets_unrated_closed": true}
+	"notify_intents_pending": true, "tickets_closed_resolved": true}
 
 // uses names, per statement, the indexes (any one) its plan must read:
 // where a plan could find its rows through a wider index (all clocks with

@@ -109,23 +109,23 @@ func testTicketChatCursor(t *testing.T, s store.Store) {
 	if got, _ := s.TicketChatMessages(ctx, 0, time.Now().Add(-time.Hour), 10); len(got) != 0 {
 		t.Fatalf("a closed ticket's conversation still lists %d messages", len(got))
 	}
-	// Closed after a resolution and not rated: its requester may still
-	// rate it, until rateSince passes its closing or it has a rating.
+	// Closed after a resolution: its requester may still rate it or say
+	// it is not solved, until rateSince passes its closing.
 	now := time.Now().UTC()
 	tk.ResolvedAt, tk.ClosedAt = now.Add(-2*time.Hour), now.Add(-time.Hour)
 	tk, err = s.UpdateTicket(ctx, tk, nil)
 	must(t, err)
 	if got, _ := s.TicketChatMessages(ctx, f.msgs[0].ID, now.Add(-2*time.Hour), 10); len(got) != 2 {
-		t.Fatalf("a recently closed, unrated ticket's conversation lists %d messages, want 2", len(got))
+		t.Fatalf("a recently closed ticket's conversation lists %d messages, want 2", len(got))
 	}
 	if got, _ := s.TicketChatMessages(ctx, f.msgs[0].ID, now.Add(-30*time.Minute), 10); len(got) != 0 {
 		t.Fatalf("a ticket closed before rateSince lists %d messages", len(got))
 	}
-	tk.CSAT = 5
+	tk.CSAT = 5 // rated: "没解决" may still follow
 	_, err = s.UpdateTicket(ctx, tk, nil)
 	must(t, err)
-	if got, _ := s.TicketChatMessages(ctx, f.msgs[0].ID, now.Add(-2*time.Hour), 10); len(got) != 0 {
-		t.Fatalf("a rated closed ticket's conversation lists %d messages", len(got))
+	if got, _ := s.TicketChatMessages(ctx, f.msgs[0].ID, now.Add(-2*time.Hour), 10); len(got) != 2 {
+		t.Fatalf("a rated, recently closed ticket's conversation lists %d messages, want 2", len(got))
 	}
 
 	last, err := s.LastMessageID(ctx)
