@@ -119,8 +119,15 @@ func (l *Loop) tellOne(ctx context.Context, told store.TicketTold) (bool, error)
 	if err != nil {
 		return false, err
 	}
-	if told.Version == 0 && !l.dupeChecked(ctx, t) {
-		return false, nil // still owed: the next pass tells it
+	if told.Version == 0 {
+		if !l.dupeChecked(ctx, t) {
+			return false, nil // still owed: the next pass tells it
+		}
+		// A merge commits with its check: read the ticket again after the
+		// check, or one merged between the two reads is told 已受理 first.
+		if t, err = l.Svc.Store.GetTicket(ctx, store.TicketScope{All: true}, told.TicketID); err != nil {
+			return false, err
+		}
 	}
 	next := store.TicketTold{TicketID: t.ID, Version: t.Version, Status: t.Status, CardDeliveryID: told.CardDeliveryID}
 	did := t.Status != told.Status
