@@ -3,7 +3,40 @@ package dingtalk
 import (
 	"context"
 	"encoding/json"
+	"time"
 )
+
+// cardMemory is how long a card's conversation is kept for its clicks:
+// ticket cards are answered within days; a later click falls back to the
+// card's space.
+const cardMemory = 30 * 24 * time.Hour
+
+// cardKey names a card's row among the conversations' routes; DingTalk's
+// conversation ids never start with "card:".
+func cardKey(outTrackID string) string { return "card:" + outTrackID }
+
+// saveCard writes the conversation a card went to, so a click coming to
+// another node, or after a restart, lands in that conversation and not in
+// the card's space (for a card in a one-to-one chat, the user, which is
+// another conversation). Best effort, like saveRoute: the card is sent.
+func (c *conn) saveCard(ctx context.Context, outTrackID, dest string) {
+	if c.env.Routes == nil {
+		return
+	}
+	_ = c.env.Routes.SaveSessionRoute(ctx, c.row.ID, cardKey(outTrackID), []byte(dest), c.env.Now().Add(cardMemory))
+}
+
+// loadCard reads a card's conversation from the store.
+func (c *conn) loadCard(ctx context.Context, outTrackID string) (string, bool) {
+	if c.env.Routes == nil {
+		return "", false
+	}
+	b, exp, err := c.env.Routes.SessionRoute(ctx, c.row.ID, cardKey(outTrackID))
+	if err != nil || len(b) == 0 || c.env.Now().After(exp) {
+		return "", false
+	}
+	return string(b), true
+}
 
 // storedRoute is a route as the store keeps it (sealed, see
 // store.SessionRoutes).

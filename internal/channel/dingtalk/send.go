@@ -74,6 +74,7 @@ func (c *conn) Send(ctx context.Context, m channel.Outbound) (channel.Receipt, e
 		outTrackID, err := c.createCard(ctx, t, m)
 		if err == nil {
 			c.cards.note(outTrackID, m.Destination)
+			c.saveCard(ctx, outTrackID, m.Destination)
 		}
 		receipt.ExternalID = outTrackID
 		return receipt, err

@@ -198,3 +198,34 @@ func TestDingTalkStreamWrongSecretDegrades(t *testing.T) {
 		t.Errorf("%d connections with a wrong secret", sim.StreamConnects())
 	}
 }
+
+// A click on a card sent into a one-to-one chat names the user as its
+// space, not the chat: the card's conversation is kept in the store, so a
+// click after the channel was reopened (a restart, or another node) still
+// lands in that chat, not in a new conversation with the user.
+func TestDingTalkCardActionAfterReopenKeepsItsConversation(t *testing.T) {
+	f := newStreamFixture(t, map[string]string{"send_as": "card", "card_template_id": "tpl-status.schema"})
+	f.sim.StreamBotMessage(f.cb.Message(simdingtalk.Message{MsgID: "msgDM1==", ConversationType: "1", ConversationID: "cidDMWang5==",
+		SenderStaffID: "wang5", SenderNick: "王五", Text: "设备报修"}))
+	got := f.waitMessages(1)
+	replies := &replier{t: t, n: f.n, sim: f.sim, conv: got[0].ConversationID}
+	sent := replies.sendTo("user:wang5", "维修方案：更换传感器", 1)
+	if c, ok := f.sim.Card(sent.OutTrackID); !ok || c.SpaceType != "IM_ROBOT" {
+		t.Fatalf("card = %+v; want one delivered to the robot chat", c)
+	}
+
+	// Reconfigure the channel: the node drops its instance (and what it
+	// remembered) and opens a new one.
+	if st := f.n.Do("PATCH", fmt.Sprintf("/api/v1/channels/%d", f.ch.ID), f.n.Token, map[string]any{"name": "钉钉 Stream 2"}, nil); st != http.StatusOK {
+		t.Fatalf("rename channel: %d", st)
+	}
+	f.waitConnected(2)
+	if _, err := f.sim.StreamCardAction(simdingtalk.CardAction{OutTrackID: sent.OutTrackID, UserID: "wang5",
+		ActionIDs: []string{"approve"}, Params: map[string]any{"decision": "同意"}}); err != nil {
+		t.Fatal(err)
+	}
+	apptest.WaitFor(t, 5*time.Second, "the card action", func() bool { return len(messages(f.n, "kind=card_action")) == 1 })
+	if a := messages(f.n, "kind=card_action")[0]; a.ConversationID != got[0].ConversationID {
+		t.Errorf("card action in conversation %d, want the chat the card went to (%d)", a.ConversationID, got[0].ConversationID)
+	}
+}

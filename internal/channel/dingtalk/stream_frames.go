@@ -75,7 +75,7 @@ func (c *conn) onCardAction(ctx context.Context, req *card.CardRequest) (*card.C
 		id = hex.EncodeToString(sum[:12])
 	}
 	now := c.env.Now().UTC()
-	env := model.Envelope{ChannelID: c.row.ID, ExternalID: "card_action:" + id, ConvID: c.cardConv(req), SenderID: req.UserId,
+	env := model.Envelope{ChannelID: c.row.ID, ExternalID: "card_action:" + id, ConvID: c.cardConv(ctx, req), SenderID: req.UserId,
 		Kind: model.KindCardAction, Text: string(value), SentAt: now, ReceivedAt: now}
 	if _, err := c.env.Sink.Accept(ctx, env); err != nil {
 		return nil, err
@@ -84,11 +84,16 @@ func (c *conn) onCardAction(ctx context.Context, req *card.CardRequest) (*card.C
 	return nil, nil
 }
 
-// cardConv is the conversation a card was sent to: known from Send while
-// this process lives; otherwise the group of an IM_GROUP card, or the
-// robot chat with the user of an IM_ROBOT card.
-func (c *conn) cardConv(req *card.CardRequest) string {
+// cardConv is the conversation a card was sent to: known from Send, on
+// this node or (through the store) on another or before a restart;
+// otherwise the group of an IM_GROUP card, or the robot chat with the
+// user of an IM_ROBOT card.
+func (c *conn) cardConv(ctx context.Context, req *card.CardRequest) string {
 	if conv, ok := c.cards.get(req.OutTrackId); ok {
+		return conv
+	}
+	if conv, ok := c.loadCard(ctx, req.OutTrackId); ok {
+		c.cards.note(req.OutTrackId, conv)
 		return conv
 	}
 	if req.SpaceType == "IM_ROBOT" {
