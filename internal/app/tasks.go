@@ -7,7 +7,6 @@ import (
 	"unicode/utf8"
 
 	"switchboard/internal/model"
-	"switchboard/internal/store"
 	"switchboard/internal/ticket"
 )
 
@@ -19,12 +18,8 @@ type ruleTasks struct {
 	svc *ticket.Service
 }
 
-// systemCaller is the rules engine acting: it may create in any unit, and
-// its history entries carry user id 0.
-var systemCaller = ticket.Caller{
-	User:         model.User{Login: "rules", Name: "规则 / rules", Roles: []model.RoleGrant{{Role: model.RoleAdmin, OrgUnitID: 1}}},
-	MessageScope: store.Scope{All: true},
-}
+// systemCaller is the rules engine acting, as the server.
+var systemCaller = ticket.System
 
 func (r ruleTasks) MakeTask(ctx context.Context, msg model.Message, title string, due time.Time) error {
 	_, _, err := r.svc.Create(ctx, systemCaller, ticket.Create{Type: model.TypeTask, Title: taskTitle(title, msg.Text),

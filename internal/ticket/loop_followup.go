@@ -10,14 +10,6 @@ import (
 	"switchboard/internal/store"
 )
 
-// followUpCaller is the conversation pass acting for a requester: it may
-// open a ticket in the unit their message belongs to, and its history
-// entries carry user id 0 (系统).
-var followUpCaller = Caller{
-	User:         model.User{Login: "system", Name: "系统 / system", Roles: []model.RoleGrant{{Role: model.RoleAdmin, OrgUnitID: 1}}},
-	MessageScope: store.Scope{All: true},
-}
-
 // toFollowUp is the closed ticket a requester's "没解决" is about: the
 // newest they had resolved, closed since (by an agent or by auto-close)
 // and resolved before the message, within ratingWindow — the time the
@@ -51,7 +43,7 @@ func (l *Loop) followUp(ctx context.Context, m model.Message, closed model.Ticke
 	if closed.AssigneeID != 0 {
 		in.Watchers = []int64{closed.AssigneeID} // who solved it last time sees it come back
 	}
-	t, created, err := l.Svc.Create(ctx, followUpCaller, in)
+	t, created, err := l.Svc.Create(ctx, System, in)
 	if err != nil || !created {
 		return err
 	}

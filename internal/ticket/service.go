@@ -46,6 +46,14 @@ type Caller struct {
 	MessageScope store.Scope
 }
 
+// System is the server acting on its own — a rule's ticket or task, the
+// conversation pass's follow-up: it may create in any unit, and its
+// history entries carry user id 0 (系统).
+var System = Caller{
+	User:         model.User{Login: "system", Name: "系统 / system", Roles: []model.RoleGrant{{Role: model.RoleAdmin, OrgUnitID: 1}}},
+	MessageScope: store.Scope{All: true},
+}
+
 // Create is a new ticket as a client asks for it.
 type Create struct {
 	Type        string                `json:"type"`
